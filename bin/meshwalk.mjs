@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Entry point for `npx meshwalk` from the checkout: runs the TypeScript CLI through tsx.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../main/cli/index.ts');
+const code = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  cwd: process.cwd(),
+});
+// Long-running commands (serve) resolve only when they are done.
+process.exitCode = code;

@@ -2,6 +2,7 @@
 // so the desktop app, web mode and the CLI share one kubeconfig and one lab progress store.
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   if (env.MESHWALK_DATA_DIR) return path.resolve(env.MESHWALK_DATA_DIR);
@@ -12,4 +13,4 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
 }
 
 /** The project root (where package.json, labs/ and dist/ live), from this file's location. */
-export const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

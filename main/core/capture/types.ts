@@ -75,4 +75,8 @@ export interface RequestTree {
   hops: Hop[];
   /** Status the first hop (the original client) got. */
   status: number;
+  /** Wall-clock ms when Meshwalk received the newest line of this request (latency measurement). */
+  receivedAt?: number;
+  /** True once no more lines are expected (the correlation window closed). */
+  complete?: boolean;
 }

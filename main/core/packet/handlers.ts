@@ -1,8 +1,92 @@
-// API handlers for the packet domain (contract: main/core/api/packet.ts).
+// API handlers for the packet domain (contract: main/core/api/packet.ts). They fetch the pod's
+// rules and Envoy config from the active backend (sandbox or cluster) and run the walk.
 import type { packetMethods } from '../api/packet.ts';
 import type { CoreContext } from '../context.ts';
 import type { Handlers } from '../api/router.ts';
+import { ApiError } from '../api/errors.ts';
+import type { MeshBackend, PodInfo } from '../backend/types.ts';
+import { proxyConfigFrom } from './config-dump.ts';
+import { IptablesParseError, parseIptables } from './iptables-parse.ts';
+import { parseHostPort, walk } from './walk.ts';
+import { applySidecarEgress, compareScopes, SidecarHostError } from './sidecar-scope.ts';
 
-export function packetHandlers(_ctx: CoreContext): Handlers<keyof typeof packetMethods & string> {
-  return {};
+export const DEFAULT_EGRESS_HOSTS = ['./*', 'istio-system/*'];
+
+const isGateway = (p: PodInfo) => p.labels.istio === 'ingressgateway' || p.labels['gateway.networking.k8s.io/gateway-name'] !== undefined;
+
+async function findPod(b: MeshBackend, ref: { namespace: string; name: string }): Promise<PodInfo> {
+  const pods = await b.pods(ref.namespace);
+  const pod = pods.find((p) => p.name === ref.name);
+  if (!pod) throw new ApiError('invalid_params', `pod ${ref.namespace}/${ref.name} not found`, `pick one of: ${pods.map((p) => p.name).slice(0, 8).join(', ') || '(no pods in this namespace)'}`);
+  return pod;
+}
+
+export function packetHandlers(ctx: CoreContext): Handlers<keyof typeof packetMethods & string> {
+  return {
+    async 'packet.pods'({ namespace }) {
+      const b = await ctx.backends.current();
+      const pods = await b.pods(namespace);
+      return pods.map((p) => ({ namespace: p.namespace, name: p.name, ...(p.ip ? { ip: p.ip } : {}), ...(p.app ? { app: p.app } : {}), injected: p.injected, gateway: isGateway(p) }));
+    },
+
+    async 'packet.walk'(params) {
+      const b = await ctx.backends.current();
+      const pod = await findPod(b, params.pod);
+      const to = parseHostPort(params.to);
+      if (!to) throw new ApiError('invalid_params', `"${params.to}" is not <host-or-ip>:<port>`);
+      const rulesText = await b.iptables(params.pod);
+      let iptables;
+      try {
+        iptables = parseIptables(rulesText, `${params.pod.namespace}/${params.pod.name} iptables`);
+      } catch (err) {
+        if (err instanceof IptablesParseError) throw new ApiError('failed', err.message, 'the pod may not have a sidecar (no istio-init rules)');
+        throw err;
+      }
+      const podConfig = proxyConfigFrom([{ doc: await b.proxyConfig(params.pod), origin: params.pod.name }]);
+      let gateway: { namespace: string; name: string } | undefined;
+      let gatewayConfig;
+      if (params.direction.startsWith('inbound') && !isGateway(pod)) {
+        const gw = (await b.pods()).find(isGateway);
+        if (gw) {
+          gateway = { namespace: gw.namespace, name: gw.name };
+          gatewayConfig = proxyConfigFrom([{ doc: await b.proxyConfig(gateway), origin: gw.name }]);
+        }
+      }
+      const result = walk({
+        direction: params.direction,
+        iptables,
+        pod: podConfig,
+        ...(gatewayConfig ? { gateway: gatewayConfig } : {}),
+        ...(pod.ip ? { podIp: pod.ip } : {}),
+        to,
+        ...(params.fromIp ? { fromIp: params.fromIp } : {}),
+        ...(params.uid !== undefined ? { uid: params.uid } : {}),
+        ...(params.path ? { path: params.path } : {}),
+        ...(params.headers ? { headers: params.headers } : {}),
+      });
+      return {
+        direction: result.direction,
+        hops: result.hops,
+        warnings: [...iptables.warnings, ...result.warnings],
+        pod: { namespace: pod.namespace, name: pod.name, ...(pod.ip ? { ip: pod.ip } : {}) },
+        ...(gateway ? { gateway } : {}),
+        iptables: rulesText,
+      };
+    },
+
+    async 'packet.sidecarScope'({ pod, egressHosts }) {
+      const b = await ctx.backends.current();
+      await findPod(b, pod);
+      const hosts = egressHosts ?? DEFAULT_EGRESS_HOSTS;
+      const before = proxyConfigFrom([{ doc: await b.proxyConfig(pod), origin: pod.name }]);
+      let after;
+      try {
+        after = applySidecarEgress(before, hosts, pod.namespace);
+      } catch (err) {
+        if (err instanceof SidecarHostError) throw new ApiError('invalid_params', err.message);
+        throw err;
+      }
+      return { egressHosts: hosts, ...compareScopes(before, after) };
+    },
+  };
 }

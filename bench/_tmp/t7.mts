@@ -1,0 +1,14 @@
+import { EventBus } from '../../main/core/events.ts';
+import { TerminalSessions } from '../../main/core/terminal/sessions.ts';
+const bus = new EventBus();
+const s = new TerminalSessions({ dataDir: '/tmp/mwt/d', env: process.env, bus });
+const info = s.open({ cols: 120, rows: 40, kind: 'shell' }, process.env.VIEW === '1');
+let n = 0; let resolveDone: () => void = () => {};
+bus.on('terminal.data', (d) => { n += d.data.length; s.ack(d.id, d.data.length); if (d.data.includes('DONE')) resolveDone(); });
+await new Promise((r) => setTimeout(r, 800));
+const done = new Promise<void>((r) => (resolveDone = r));
+const t = Date.now();
+s.input(info.id, 'cat /tmp/mwt/p.txt; echo DO""NE\r');
+if (process.env.VIEW !== '1') { while (!s.attach(info.id).scrollback.includes('DONE')) { s.detach(info.id); await new Promise((r) => setTimeout(r, 10)); } } else await done;
+console.log('sessions MB/s', (16 / ((Date.now() - t) / 1000)).toFixed(1));
+await s.dispose();

@@ -1,0 +1,114 @@
+// Terminal throughput: bytes a program prints, through node-pty → core batching and flow control
+// → WebSocket → xterm.js in Chromium, compared with xterm.js's own `term.write` throughput on
+// the same text in the same page. Target: the full path reaches ≥ 50% of raw xterm.js.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromiumMissingReason, startApp } from '../test/e2e/harness.ts';
+
+const PAYLOAD_MB = 16;
+const ROUNDS = 3;
+const DONE = 'BENCH_2DONE';
+
+/** Text like a busy `kubectl logs -f` or access-log tail: coloured status, ids, paths. */
+function payload(bytes: number): string {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const status = i % 17 === 0 ? '\x1b[31m503\x1b[0m' : i % 11 === 0 ? '\x1b[33m404\x1b[0m' : '\x1b[32m200\x1b[0m';
+    const line = `[2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')}Z] "GET /reviews/${i % 997} HTTP/1.1" ${status} - via_upstream - "-" 0 ${(i * 7) % 5000} ${i % 40} ${i % 33} "-" "curl/8.5" "${i.toString(16).padStart(8, '0')}-7c1b-4f59-9b0e-${(i * 31).toString(16).padStart(12, '0')}" "reviews:9080" "10.244.0.${i % 250}:9080"\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return lines.join('');
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function run(): Promise<Record<string, number | string>> {
+  const missing = chromiumMissingReason();
+  if (missing) throw new Error(`needs Chromium and a built renderer: ${missing}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'meshwalk-bench-term-'));
+  const text = payload(PAYLOAD_MB * 1_000_000);
+  const file = path.join(dir, 'payload.log');
+  writeFileSync(file, text);
+  const bytes = Buffer.byteLength(text);
+  const app = await startApp({ viewport: { width: 1280, height: 800 } });
+  try {
+    const { page } = app;
+    await page.evaluate(() => localStorage.setItem('meshwalk.testHooks', '1'));
+    await page.getByTestId('nav-terminal').click();
+    await page.waitForFunction(() => window.__meshwalkTerm?.active && window.__meshwalkTerm.terminals.has(window.__meshwalkTerm.active));
+    const id = await page.evaluate(() => window.__meshwalkTerm!.active!);
+    await page.getByTestId(`terminal-pane-${id}`).click();
+
+    // Resolves in the page when a line starting with the marker has been parsed by xterm.
+    const armDone = () =>
+      page.evaluate(
+        ({ id, done }) =>
+          new Promise<number>((resolve) => {
+            const term = window.__meshwalkTerm!.terminals.get(id)!;
+            const sub = term.onWriteParsed(() => {
+              const buf = term.buffer.active;
+              for (let y = buf.baseY + buf.cursorY; y >= Math.max(0, buf.baseY + buf.cursorY - 3); y--) {
+                if (buf.getLine(y)?.translateToString(true).startsWith(done)) {
+                  sub.dispose();
+                  resolve(performance.now());
+                  return;
+                }
+              }
+            });
+          }),
+        { id, done: DONE },
+      );
+
+    // Warm-up: shell, page and JIT.
+    await page.keyboard.type(`head -n 20000 ${file}; echo BENCH_$((1+1))DONE\n`);
+    await page.waitForFunction(({ id, done }) => window.__meshwalkTerm!.screen(id).some((l) => l.startsWith(done)), { id, done: DONE });
+
+    const pipeline: number[] = [];
+    const raw: number[] = [];
+    // The page keeps the text for the raw runs, converted as the pty would (onlcr: \n → \r\n).
+    await page.evaluate((t) => {
+      (window as unknown as { __benchText: string }).__benchText = t.replace(/\n/g, '\r\n');
+    }, text);
+    for (let round = 0; round < ROUNDS; round++) {
+      await page.keyboard.type('clear\n');
+      await page.waitForTimeout(200);
+      const done = armDone();
+      const start = await page.evaluate(() => performance.now());
+      await page.keyboard.type(`cat ${file}; echo BENCH_$((1+1))DONE\n`);
+      const end = await done;
+      pipeline.push(bytes / 1e6 / ((end - start) / 1000));
+
+      // Raw: the same text written straight into the same xterm, in the core's batch size.
+      const ms = await page.evaluate(
+        ({ id }) =>
+          new Promise<number>((resolve) => {
+            const term = window.__meshwalkTerm!.terminals.get(id)!;
+            const t = (window as unknown as { __benchText: string }).__benchText;
+            const chunk = 32 * 1024;
+            const start = performance.now();
+            for (let i = 0; i < t.length; i += chunk) {
+              const last = i + chunk >= t.length;
+              term.write(t.slice(i, i + chunk), last ? () => resolve(performance.now() - start) : undefined);
+            }
+          }),
+        { id },
+      );
+      raw.push(bytes / 1e6 / (ms / 1000));
+    }
+    const p = median(pipeline);
+    const r = median(raw);
+    return {
+      'payload MB': bytes / 1e6,
+      'pty → core → WebSocket → xterm.js MB/s (median)': p,
+      'xterm.js raw term.write MB/s (median)': r,
+      'ratio % (target ≥ 50)': (p / r) * 100,
+      verdict: p / r >= 0.5 ? 'meets target' : 'below target',
+    };
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,270 @@
+// Parser for Envoy access-log lines as Istio prints them: the default TEXT format (1.9 onwards),
+// the older layouts (1.5–1.8 with the mixer-status and transport-failure quotes, and pre-1.5), and
+// the JSON encoding. Capture runs for hours on every proxy's log, so the text path is a
+// hand-written tokenizer (one pass, no regular expressions, no backtracking): each field is either
+// `[…]`, `"…"` or a space-free word.
+import type { AccessLogEntry, UpstreamCluster } from './types.ts';
+
+export type AccessLogFormat = 'text' | 'json' | 'auto';
+
+export class AccessLogParseError extends Error {
+  override name = 'AccessLogParseError';
+}
+
+const MAX_TOKENS = 32;
+// Token boundaries are kept in reused typed arrays: no per-token objects on the hot path.
+const tokStart = new Int32Array(MAX_TOKENS);
+const tokEnd = new Int32Array(MAX_TOKENS);
+const tokQuoted = new Uint8Array(MAX_TOKENS);
+
+const SPACE = 32;
+const QUOTE = 34;
+const LBRACKET = 91;
+const RBRACKET = 93;
+
+/** Splits `line` into fields; returns the count. Quoted fields end at a quote followed by a space or the line end. */
+function tokenize(line: string): number {
+  const len = line.length;
+  let i = 0;
+  let n = 0;
+  while (i < len) {
+    let c = line.charCodeAt(i);
+    if (c === SPACE || c === 9) {
+      i++;
+      continue;
+    }
+    if (n === MAX_TOKENS) throw new AccessLogParseError(`too many fields (more than ${MAX_TOKENS}); not an Istio access-log line`);
+    if (c === QUOTE) {
+      let j = i + 1;
+      for (;;) {
+        j = line.indexOf('"', j);
+        if (j === -1) throw new AccessLogParseError(`unterminated quoted field starting at column ${i + 1}`);
+        c = j + 1 < len ? line.charCodeAt(j + 1) : SPACE;
+        if (c === SPACE || c === 9) break;
+        j++; // a quote inside a header value: keep scanning
+      }
+      tokStart[n] = i + 1;
+      tokEnd[n] = j;
+      tokQuoted[n] = 1;
+      i = j + 1;
+    } else if (c === LBRACKET && n === 0) {
+      const j = line.indexOf(']', i + 1);
+      if (j === -1) throw new AccessLogParseError('unterminated [start time] field');
+      tokStart[n] = i + 1;
+      tokEnd[n] = j;
+      tokQuoted[n] = 2;
+      i = j + 1;
+    } else {
+      let j = i + 1;
+      while (j < len) {
+        const d = line.charCodeAt(j);
+        if (d === SPACE || d === 9) break;
+        j++;
+      }
+      tokStart[n] = i;
+      tokEnd[n] = j;
+      tokQuoted[n] = 0;
+      i = j;
+    }
+    n++;
+  }
+  return n;
+}
+
+function str(line: string, k: number): string | null {
+  const s = tokStart[k]!;
+  const e = tokEnd[k]!;
+  if (e - s === 1 && line.charCodeAt(s) === 45 /* - */) return null;
+  if (e === s) return null;
+  return line.slice(s, e);
+}
+
+function int(line: string, k: number, field: string): number | null {
+  const s = tokStart[k]!;
+  const e = tokEnd[k]!;
+  if (e - s === 1 && line.charCodeAt(s) === 45) return null;
+  if (e === s) return null;
+  let v = 0;
+  for (let p = s; p < e; p++) {
+    const d = line.charCodeAt(p) - 48;
+    if (d < 0 || d > 9) throw new AccessLogParseError(`${field} is not a number: "${line.slice(s, e)}"`);
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+function flags(value: string | null): string[] {
+  if (value === null) return [];
+  return value.indexOf(',') === -1 ? [value] : value.split(',').filter((f) => f.length > 0);
+}
+
+/** `outbound|9080|v2|reviews.default.svc.cluster.local`, `inbound|9080||`, `PassthroughCluster`, … */
+export function parseUpstreamCluster(raw: string): UpstreamCluster {
+  const p1 = raw.indexOf('|');
+  if (p1 === -1) return { raw, direction: 'other', port: null, subset: null, host: null };
+  const dir = raw.slice(0, p1);
+  if (dir !== 'inbound' && dir !== 'outbound') return { raw, direction: 'other', port: null, subset: null, host: null };
+  const p2 = raw.indexOf('|', p1 + 1);
+  const p3 = p2 === -1 ? -1 : raw.indexOf('|', p2 + 1);
+  const portText = raw.slice(p1 + 1, p2 === -1 ? raw.length : p2);
+  const port = /^\d+$/.test(portText) ? Number(portText) : null;
+  const third = p2 === -1 ? '' : raw.slice(p2 + 1, p3 === -1 ? raw.length : p3);
+  const host = p3 === -1 ? '' : raw.slice(p3 + 1);
+  // Before 1.10 inbound clusters carried the port *name* in the third slot, not a subset.
+  const subset = dir === 'outbound' && third !== '' ? third : null;
+  return { raw, direction: dir, port, subset, host: host === '' ? null : host };
+}
+
+function requestLine(line: string, entry: Pick<AccessLogEntry, 'method' | 'path' | 'protocol'>): void {
+  const s = tokStart[1]!;
+  const e = tokEnd[1]!;
+  const a = line.indexOf(' ', s);
+  const b = line.lastIndexOf(' ', e - 1);
+  if (a === -1 || a >= e || b <= a) throw new AccessLogParseError(`request field "${line.slice(s, e)}" is not "METHOD PATH PROTOCOL"`);
+  const m = line.slice(s, a);
+  const p = line.slice(a + 1, b);
+  const pr = line.slice(b + 1, e);
+  entry.method = m === '-' ? null : m;
+  entry.path = p === '-' ? null : p;
+  entry.protocol = pr === '-' ? null : pr;
+}
+
+/** Which text layout a tokenized line has; the offsets of the fields that move between releases. */
+interface Layout {
+  details: number; // RESPONSE_CODE_DETAILS, -1 when absent
+  termination: number; // CONNECTION_TERMINATION_DETAILS
+  transport: number; // "UPSTREAM_TRANSPORT_FAILURE_REASON"
+  bytesReceived: number; // then bytesSent, duration, upstream service time, 5 quoted, 5–6 bare
+}
+
+const CURRENT: Layout = { details: 4, termination: 5, transport: 6, bytesReceived: 7 };
+const V15: Layout = { details: -1, termination: -1, transport: 5, bytesReceived: 6 };
+const V11: Layout = { details: -1, termination: -1, transport: -1, bytesReceived: 4 };
+
+function pickLayout(n: number): Layout {
+  if (n < 2 || tokQuoted[0] !== 2) throw new AccessLogParseError('does not start with a [start time] field (expected Istio\'s TEXT access-log format)');
+  if (tokQuoted[1] !== 1) throw new AccessLogParseError('second field is not the quoted request "METHOD PATH PROTOCOL"');
+  if (n > 6 && tokQuoted[6] === 1 && tokQuoted[4] === 0) return CURRENT;
+  if (n > 5 && tokQuoted[4] === 1 && tokQuoted[5] === 1) return V15;
+  if (n > 8 && tokQuoted[8] === 1 && tokQuoted[4] === 0) return V11;
+  throw new AccessLogParseError(`found ${n} fields that match no known Istio TEXT layout (1.9+: 22 fields with "UPSTREAM_TRANSPORT_FAILURE_REASON" 7th)`);
+}
+
+function parseText(line: string): AccessLogEntry {
+  const n = tokenize(line);
+  const L = pickLayout(n);
+  const q = L.bytesReceived + 4; // first of the five quoted header fields
+  const tail = q + 5;
+  const tailCount = n - tail;
+  // 1.9+ and 1.5–1.8 end with cluster, 4 addresses/SNI and route name; pre-1.5 may lack the route.
+  const minTail = L === V11 ? 5 : 6;
+  if (tailCount < minTail || tailCount > 6) throw new AccessLogParseError(`expected ${L === CURRENT ? 22 : minTail + tail} fields, found ${n}`);
+  for (let k = q; k < tail; k++) {
+    if (tokQuoted[k] !== 1) throw new AccessLogParseError(`field ${k + 1} should be quoted (x-forwarded-for, user-agent, request id, authority, upstream host)`);
+  }
+  for (let k = tail; k < n; k++) {
+    if (tokQuoted[k] !== 0) throw new AccessLogParseError(`field ${k + 1} should not be quoted (upstream cluster, addresses, SNI, route)`);
+  }
+  const code = int(line, 2, 'responseCode');
+  const cluster = str(line, tail);
+  const entry: AccessLogEntry = {
+    startTime: str(line, 0),
+    method: null,
+    path: null,
+    protocol: null,
+    responseCode: code ?? 0,
+    responseFlags: flags(str(line, 3)),
+    responseCodeDetails: L.details >= 0 ? str(line, L.details) : null,
+    connectionTerminationDetails: L.termination >= 0 ? str(line, L.termination) : null,
+    upstreamTransportFailureReason: L.transport >= 0 ? str(line, L.transport) : null,
+    bytesReceived: int(line, L.bytesReceived, 'bytesReceived'),
+    bytesSent: int(line, L.bytesReceived + 1, 'bytesSent'),
+    durationMs: int(line, L.bytesReceived + 2, 'durationMs'),
+    upstreamServiceTimeMs: int(line, L.bytesReceived + 3, 'upstreamServiceTimeMs'),
+    xForwardedFor: str(line, q),
+    userAgent: str(line, q + 1),
+    requestId: str(line, q + 2),
+    authority: str(line, q + 3),
+    upstreamHost: str(line, q + 4),
+    upstreamCluster: cluster === null ? null : parseUpstreamCluster(cluster),
+    upstreamLocalAddress: str(line, tail + 1),
+    downstreamLocalAddress: str(line, tail + 2),
+    downstreamRemoteAddress: str(line, tail + 3),
+    requestedServerName: str(line, tail + 4),
+    routeName: tailCount === 6 ? str(line, tail + 5) : null,
+  };
+  requestLine(line, entry);
+  return entry;
+}
+
+// ---- JSON ----
+
+function jStr(o: Record<string, unknown>, key: string): string | null {
+  const v = o[key];
+  if (v === null || v === undefined || v === '-' || v === '') return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new AccessLogParseError(`"${key}" should be a string, got ${JSON.stringify(v)}`);
+}
+
+function jNum(o: Record<string, unknown>, key: string): number | null {
+  const v = o[key];
+  if (v === null || v === undefined || v === '-' || v === '') return null;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  // upstream_service_time comes from a header and stays a string; tolerate strings everywhere.
+  if (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v)) return Number(v);
+  throw new AccessLogParseError(`"${key}" should be a number, got ${JSON.stringify(v)}`);
+}
+
+const JSON_KEYS = ['start_time', 'response_code', 'request_id', 'upstream_cluster', 'downstream_remote_address', 'method', 'authority'];
+
+function parseJson(line: string): AccessLogEntry {
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch (err) {
+    throw new AccessLogParseError(`invalid JSON: ${(err as Error).message}`);
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new AccessLogParseError('JSON line is not an object');
+  const rec = o as Record<string, unknown>;
+  if (!JSON_KEYS.some((k) => k in rec)) throw new AccessLogParseError(`JSON object has none of the access-log keys (${JSON_KEYS.join(', ')})`);
+  const cluster = jStr(rec, 'upstream_cluster');
+  return {
+    startTime: jStr(rec, 'start_time'),
+    method: jStr(rec, 'method'),
+    path: jStr(rec, 'path'),
+    protocol: jStr(rec, 'protocol'),
+    responseCode: jNum(rec, 'response_code') ?? 0,
+    responseFlags: flags(jStr(rec, 'response_flags')),
+    responseCodeDetails: jStr(rec, 'response_code_details'),
+    connectionTerminationDetails: jStr(rec, 'connection_termination_details'),
+    upstreamTransportFailureReason: jStr(rec, 'upstream_transport_failure_reason'),
+    bytesReceived: jNum(rec, 'bytes_received'),
+    bytesSent: jNum(rec, 'bytes_sent'),
+    durationMs: jNum(rec, 'duration'),
+    upstreamServiceTimeMs: jNum(rec, 'upstream_service_time'),
+    xForwardedFor: jStr(rec, 'x_forwarded_for'),
+    userAgent: jStr(rec, 'user_agent'),
+    requestId: jStr(rec, 'request_id'),
+    authority: jStr(rec, 'authority'),
+    upstreamHost: jStr(rec, 'upstream_host'),
+    upstreamCluster: cluster === null ? null : parseUpstreamCluster(cluster),
+    upstreamLocalAddress: jStr(rec, 'upstream_local_address'),
+    downstreamLocalAddress: jStr(rec, 'downstream_local_address'),
+    downstreamRemoteAddress: jStr(rec, 'downstream_remote_address'),
+    requestedServerName: jStr(rec, 'requested_server_name'),
+    routeName: jStr(rec, 'route_name'),
+  };
+}
+
+/** Parses one access-log line. Throws AccessLogParseError naming what is wrong. */
+export function parseAccessLog(line: string, format: AccessLogFormat = 'auto'): AccessLogEntry {
+  let end = line.length;
+  while (end > 0 && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 10 || line.charCodeAt(end - 1) === SPACE)) end--;
+  let start = 0;
+  while (start < end && (line.charCodeAt(start) === SPACE || line.charCodeAt(start) === 9)) start++;
+  const text = start === 0 && end === line.length ? line : line.slice(start, end);
+  if (text.length === 0) throw new AccessLogParseError('empty line');
+  if (format === 'json' || (format === 'auto' && text.charCodeAt(0) === 123 /* { */)) return parseJson(text);
+  return parseText(text);
+}

@@ -1,0 +1,103 @@
+// The one path every access-log line takes, whatever the backend: parse → correlate → aggregate.
+// Lines that do not parse are counted (with the last few kept for the diagnostics panel), never
+// thrown; the ingest latency (request end → line received) is measured per line.
+import type { AccessLogLine } from '../backend/types.ts';
+import { Aggregator, Histogram } from './aggregate.ts';
+import { Correlator, type CorrelatorOptions } from './correlate.ts';
+import { parseAccessLog } from './parser.ts';
+import type { RequestTree } from './types.ts';
+
+export interface ParseFailure {
+  at: number;
+  pod: string;
+  error: string;
+  line: string;
+}
+
+const MAX_FAILURES = 20;
+const MAX_LINE_SHOWN = 300;
+
+export class CapturePipeline {
+  readonly correlator: Correlator;
+  readonly aggregator: Aggregator;
+  received = 0;
+  parsed = 0;
+  unparsed = 0;
+  readonly failures: ParseFailure[] = [];
+  readonly ingestLatency = new Histogram();
+  ingestLatencyMax = 0;
+  /** Request ids touched since the last takeDirty(). */
+  private dirty = new Set<string>();
+
+  constructor(opts: CorrelatorOptions & { windowSec?: number } = {}) {
+    this.correlator = new Correlator(opts);
+    this.aggregator = new Aggregator({ windowSec: opts.windowSec ?? 60 });
+  }
+
+  /** Returns the trees the correlation cap completed early (already aggregated). */
+  ingest(l: AccessLogLine): RequestTree[] {
+    this.received++;
+    let entry;
+    try {
+      entry = parseAccessLog(l.line);
+    } catch (err) {
+      this.unparsed++;
+      this.failures.push({ at: l.receivedAt, pod: `${l.source.namespace}/${l.source.pod}`, error: (err as Error).message, line: l.line.slice(0, MAX_LINE_SHOWN) });
+      if (this.failures.length > MAX_FAILURES) this.failures.shift();
+      return [];
+    }
+    this.parsed++;
+    if (entry.startTime) {
+      const end = Date.parse(entry.startTime) + (entry.durationMs ?? 0);
+      const lag = l.receivedAt - end;
+      // Clock skew between a node and this machine can make it negative; ignore absurd values.
+      if (Number.isFinite(lag) && lag > -5_000 && lag < 600_000) {
+        const v = Math.max(0, lag);
+        this.ingestLatency.add(v);
+        if (v > this.ingestLatencyMax) this.ingestLatencyMax = v;
+      }
+    }
+    const { id, evicted } = this.correlator.add({ entry, source: l.source, receivedAt: l.receivedAt });
+    this.dirty.add(id);
+    for (const t of evicted) this.aggregator.addTree(t, t.receivedAt ?? l.receivedAt);
+    return evicted;
+  }
+
+  /** Trees of the requests that got lines since the last call (in progress). */
+  takeDirty(): RequestTree[] {
+    const out: RequestTree[] = [];
+    for (const id of this.dirty) {
+      const t = this.correlator.tree(id);
+      if (t) out.push(t);
+    }
+    this.dirty = new Set();
+    return out;
+  }
+
+  /** Completes quiet requests and adds them to the numbers. */
+  settle(now: number): RequestTree[] {
+    const done = this.correlator.settle(now);
+    for (const t of done) {
+      this.dirty.delete(t.requestId);
+      this.aggregator.addTree(t, t.receivedAt ?? now);
+    }
+    return done;
+  }
+
+  drain(now: number): RequestTree[] {
+    const done = this.correlator.drain();
+    for (const t of done) this.aggregator.addTree(t, t.receivedAt ?? now);
+    this.dirty = new Set();
+    return done;
+  }
+
+  clear(): void {
+    this.correlator.clear();
+    this.aggregator.clear();
+    this.received = this.parsed = this.unparsed = 0;
+    this.failures.length = 0;
+    this.ingestLatency.reset();
+    this.ingestLatencyMax = 0;
+    this.dirty = new Set();
+  }
+}

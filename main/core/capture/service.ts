@@ -1,0 +1,174 @@
+// The live capture: follows the active backend's access logs (re-subscribing when the learner
+// switches between sandbox and cluster), runs them through the pipeline and sends the renderer
+// batched events — request trees every ~75 ms, edge numbers every ~500 ms, diagnostics every
+// second. Recent requests are kept (bounded) so the view can replay the last minutes.
+import type { CaptureDiagnostics, CaptureStats } from '../api/capture.ts';
+import type { EventBus } from '../events.ts';
+import type { BackendHub } from '../backend/hub.ts';
+import type { AccessLogLine, MeshBackend } from '../backend/types.ts';
+import { formatFlows, type FlowFilter } from './flow-tail.ts';
+import { CapturePipeline } from './pipeline.ts';
+import type { RequestTree } from './types.ts';
+
+export interface CaptureServiceOptions {
+  requestsEveryMs?: number;
+  statsEveryMs?: number;
+  /** Recent request trees kept for the list and replay. */
+  keepTrees?: number;
+}
+
+const SETTLE_MS = { sandbox: 300, cluster: 1_500 } as const;
+
+export class CaptureService {
+  private pipeline = new CapturePipeline({ settleMs: SETTLE_MS.sandbox });
+  private readonly recent = new Map<string, RequestTree>();
+  private pendingEmit = new Map<string, RequestTree>();
+  private paused = false;
+  private kind: MeshBackend['kind'] | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private statsDirty = false;
+  private lastDiag = '';
+  private readonly keepTrees: number;
+  private readonly offHub: () => void;
+
+  constructor(
+    private readonly events: EventBus,
+    private readonly backends: Pick<BackendHub, 'current' | 'onChange'>,
+    opts: CaptureServiceOptions = {},
+  ) {
+    this.keepTrees = opts.keepTrees ?? 2_000;
+    // Follow whichever backend becomes active, without creating one ourselves at start-up.
+    this.offHub = backends.onChange((b) => this.attach(b));
+    this.timers.push(setInterval(() => this.flushRequests(), opts.requestsEveryMs ?? 75));
+    this.timers.push(setInterval(() => this.flushStats(), opts.statsEveryMs ?? 500));
+    this.timers.push(setInterval(() => this.flushDiagnostics(), 1_000));
+    for (const t of this.timers) t.unref?.();
+  }
+
+  /** Make sure we follow the active backend (creating it if nobody has yet). */
+  async ensure(): Promise<void> {
+    if (this.unsubscribe) return;
+    this.attach(await this.backends.current());
+  }
+
+  attach(b: MeshBackend): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.kind = b.kind;
+    // Requests of a cluster trickle in (1 s flush per proxy): wait longer before completing them.
+    this.pipeline = new CapturePipeline({ settleMs: SETTLE_MS[b.kind] });
+    this.recent.clear();
+    this.pendingEmit.clear();
+    try {
+      this.unsubscribe = b.onAccessLog((l) => this.ingest(l));
+    } catch {
+      this.unsubscribe = null;
+    }
+    this.events.emit('capture.state', { paused: this.paused, backend: this.kind });
+  }
+
+  ingest(l: AccessLogLine): void {
+    for (const t of this.pipeline.ingest(l)) this.remember(t);
+  }
+
+  private remember(t: RequestTree): void {
+    this.recent.delete(t.requestId);
+    this.recent.set(t.requestId, t);
+    while (this.recent.size > this.keepTrees) this.recent.delete(this.recent.keys().next().value!);
+    this.pendingEmit.set(t.requestId, t);
+  }
+
+  /** One batch: in-progress trees that changed plus the ones completed since the last batch. */
+  flushRequests(now = Date.now()): void {
+    for (const t of this.pipeline.takeDirty()) this.remember(t);
+    const done = this.pipeline.settle(now);
+    for (const t of done) this.remember(t);
+    if (done.length) this.statsDirty = true;
+    if (this.paused || this.pendingEmit.size === 0) return;
+    const trees = [...this.pendingEmit.values()];
+    this.pendingEmit = new Map();
+    this.events.emit('capture.requests', { emittedAt: Date.now(), trees });
+  }
+
+  flushStats(now = Date.now()): void {
+    // Rates decay while idle, so keep sending for one window after the last request.
+    const live = this.statsDirty || this.pipeline.aggregator.edgeStats(now).some((e) => now - e.lastAt < this.pipeline.aggregator.windowSec * 1000 + 1000);
+    if (this.paused || !live) return;
+    this.statsDirty = false;
+    this.events.emit('capture.stats', this.stats(now));
+  }
+
+  private flushDiagnostics(): void {
+    const d = this.diagnostics();
+    const key = JSON.stringify([d.received, d.unparsed, d.pending, d.ingestLatencyMs.samples, d.backend]);
+    if (key === this.lastDiag) return;
+    this.lastDiag = key;
+    this.events.emit('capture.diagnostics', d);
+  }
+
+  stats(now = Date.now()): CaptureStats {
+    const a = this.pipeline.aggregator;
+    return { at: now, windowSec: a.windowSec, edges: a.edgeStats(now), nodes: a.nodeStats(now) };
+  }
+
+  diagnostics(): CaptureDiagnostics {
+    const p = this.pipeline;
+    return {
+      backend: this.kind,
+      received: p.received,
+      parsed: p.parsed,
+      unparsed: p.unparsed,
+      pending: p.correlator.pendingCount,
+      errors: [...p.failures],
+      ingestLatencyMs: {
+        p50: p.ingestLatency.percentile(0.5),
+        p95: p.ingestLatency.percentile(0.95),
+        max: p.ingestLatency.total ? p.ingestLatencyMax : null,
+        samples: p.ingestLatency.total,
+      },
+      behindNote: this.kind === 'cluster',
+    };
+  }
+
+  snapshot(limit = 200): { paused: boolean; trees: RequestTree[]; stats: CaptureStats; diagnostics: CaptureDiagnostics } {
+    for (const t of this.pipeline.takeDirty()) this.remember(t);
+    return { paused: this.paused, trees: [...this.recent.values()].slice(-limit), stats: this.stats(), diagnostics: this.diagnostics() };
+  }
+
+  setPaused(paused: boolean): boolean {
+    this.paused = paused;
+    this.events.emit('capture.state', { paused, backend: this.kind });
+    return paused;
+  }
+
+  replay(minutes: number, limit = 2_000, now = Date.now()): RequestTree[] {
+    const since = now - minutes * 60_000;
+    return [...this.recent.values()].filter((t) => (t.receivedAt ?? 0) >= since).slice(-limit);
+  }
+
+  flowTail(filter: FlowFilter, color: boolean, limit = 100): string[] {
+    return formatFlows([...this.recent.values()], { color }, filter).slice(-limit);
+  }
+
+  /** The user a request was sent for (end-user is not in access logs; the app knows it). */
+  noteUser(requestId: string, user: string): void {
+    this.pipeline.correlator.noteUser(requestId, user);
+    const t = this.recent.get(requestId);
+    if (t && t.user !== user) this.remember({ ...t, user });
+  }
+
+  clear(): void {
+    this.pipeline.clear();
+    this.recent.clear();
+    this.pendingEmit.clear();
+    this.events.emit('capture.stats', this.stats());
+  }
+
+  dispose(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.offHub();
+  }
+}

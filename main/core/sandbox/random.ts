@@ -1,0 +1,46 @@
+// Seeded randomness so a run with the same seed gives the same responses, durations and log lines.
+export class Rng {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0 || 0x9e3779b9;
+  }
+  /** mulberry32: small, fast, good enough for weights and jitter. */
+  next(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** Uniform in [lo, hi). */
+  between(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  /** True with probability percent/100. */
+  percent(p: number): boolean {
+    return p >= 100 || (p > 0 && this.next() * 100 < p);
+  }
+  /** An x-request-id shaped like Envoy's (UUID v4 text). */
+  uuid(): string {
+    let s = '';
+    for (let i = 0; i < 32; i++) {
+      if (i === 8 || i === 12 || i === 16 || i === 20) s += '-';
+      const v = i === 12 ? 4 : i === 16 ? 8 + this.int(4) : this.int(16);
+      s += HEX[v];
+    }
+    return s;
+  }
+}
+const HEX = '0123456789abcdef';
+
+/** Stable 32-bit hash of a string (FNV-1a): names → IPs, pod hashes. */
+export function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

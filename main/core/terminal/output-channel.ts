@@ -1,0 +1,163 @@
+// One session's output on its way to the view: coalesced into batches (one event per few ms
+// instead of one per read), kept in a bounded scrollback for views that attach later, and
+// throttled by acknowledgements (VS Code's scheme) so `yes` cannot flood the renderer.
+
+export interface FlowControlOptions {
+  /** Unacknowledged characters at which the producer is paused. */
+  highWatermark: number;
+  /** Paused producers resume once unacknowledged characters drop below this. */
+  lowWatermark: number;
+  /** A batch is sent after this long, or sooner when it reaches maxBatchChars. */
+  batchMs: number;
+  maxBatchChars: number;
+  /** Characters of recent output kept for reattaching views. */
+  scrollbackChars: number;
+  /** A paused producer whose view sends no ack for this long is resumed (the view went away). */
+  stallMs: number;
+}
+
+export const DEFAULT_FLOW: FlowControlOptions = {
+  highWatermark: 100_000,
+  lowWatermark: 5_000,
+  batchMs: 5,
+  maxBatchChars: 32 * 1024,
+  scrollbackChars: 256 * 1024,
+  stallMs: 10_000,
+};
+
+export interface OutputSink {
+  /** Send one batch to the views. */
+  emit(data: string): void;
+  pause(): void;
+  resume(): void;
+}
+
+export class OutputChannel {
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private unacked = 0;
+  private paused = false;
+  private viewers = 0;
+  private readonly scroll: string[] = [];
+  private scrollChars = 0;
+  private closed = false;
+
+  constructor(
+    private readonly sink: OutputSink,
+    readonly options: FlowControlOptions = DEFAULT_FLOW,
+  ) {}
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+  get unacknowledged(): number {
+    return this.unacked;
+  }
+  get viewerCount(): number {
+    return this.viewers;
+  }
+
+  push(data: string): void {
+    if (this.closed || data.length === 0) return;
+    this.remember(data);
+    // Nobody is watching: keep the scrollback only, and let the program run at full speed.
+    if (this.viewers === 0) return;
+    this.pending.push(data);
+    this.pendingChars += data.length;
+    this.unacked += data.length;
+    if (this.pendingChars >= this.options.maxBatchChars) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.options.batchMs);
+    if (!this.paused && this.unacked > this.options.highWatermark) this.setPaused(true);
+  }
+
+  /** Send whatever is waiting now. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pendingChars === 0) return;
+    const data = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
+    this.sink.emit(data);
+  }
+
+  ack(chars: number): void {
+    // An ack proves someone is drawing, even after the stall guard gave up on the views.
+    if (this.viewers === 0) this.viewers = 1;
+    this.unacked = Math.max(0, this.unacked - chars);
+    if (this.paused) {
+      if (this.unacked < this.options.lowWatermark) this.setPaused(false);
+      else this.armStallTimer();
+    }
+  }
+
+  /** A view starts showing this session; returns the scrollback to replay first. */
+  attach(): string {
+    // Whatever is pending is already in the scrollback: send it now so the view, which ignores
+    // data until the attach reply arrives, neither loses nor duplicates it.
+    this.flush();
+    this.viewers++;
+    return this.scrollback();
+  }
+
+  detach(): void {
+    this.flush();
+    this.viewers = Math.max(0, this.viewers - 1);
+    if (this.viewers === 0) this.resetFlow();
+  }
+
+  scrollback(): string {
+    return this.scroll.join('');
+  }
+
+  close(): void {
+    this.flush();
+    this.closed = true;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+  }
+
+  private resetFlow(): void {
+    this.unacked = 0;
+    if (this.paused) this.setPaused(false);
+  }
+
+  private setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (paused) {
+      this.sink.pause();
+      this.armStallTimer();
+    } else {
+      if (this.stallTimer) clearTimeout(this.stallTimer);
+      this.stallTimer = null;
+      this.sink.resume();
+    }
+  }
+
+  private armStallTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => {
+      // No view drew anything for a long time (a closed browser tab that never detached).
+      this.viewers = 0;
+      this.resetFlow();
+    }, this.options.stallMs);
+    this.stallTimer.unref?.();
+  }
+
+  private remember(data: string): void {
+    this.scroll.push(data);
+    this.scrollChars += data.length;
+    const max = this.options.scrollbackChars;
+    if (this.scrollChars <= max * 1.25) return;
+    // Trim in bulk (not per push), and at a line start so the replay does not begin mid-sequence.
+    let text = this.scroll.join('');
+    text = text.slice(text.length - max);
+    const nl = text.indexOf('\n');
+    if (nl >= 0 && nl < 4096) text = text.slice(nl + 1);
+    this.scroll.length = 0;
+    this.scroll.push(text);
+    this.scrollChars = text.length;
+  }
+}

@@ -1,0 +1,107 @@
+// One request's hop tree with every hop's details, response flags spelled out.
+import { useTranslation } from 'react-i18next';
+import { describeFlag } from '../../../main/core/capture/flags.ts';
+import type { AccessLogEntry, Hop, RequestTree, WorkloadRef } from '../../../main/core/capture/types.ts';
+
+function name(w: WorkloadRef): string {
+  return w.app && w.version ? `${w.app} ${w.version}` : w.workload;
+}
+
+function depthOf(tree: RequestTree): number[] {
+  // A hop's depth: one more than the hop that called its client.
+  const depth: number[] = [];
+  tree.hops.forEach((h, i) => {
+    const parent = tree.hops.findIndex((p, j) => j < i && p.to.workload === h.from.workload);
+    depth.push(parent === -1 ? 0 : depth[parent]! + 1);
+  });
+  return depth;
+}
+
+function Side({ title, e }: { title: string; e: AccessLogEntry | undefined }) {
+  const { t } = useTranslation('mesh');
+  if (!e) return null;
+  const rows: [string, string | number | null][] = [
+    [t('field.details'), e.responseCodeDetails],
+    [t('field.upstreamHost'), e.upstreamHost],
+    [t('field.cluster'), e.upstreamCluster?.raw ?? null],
+    [t('field.route'), e.routeName],
+    [t('field.local'), e.downstreamLocalAddress],
+    [t('field.remote'), e.downstreamRemoteAddress],
+    [t('field.upstreamLocal'), e.upstreamLocalAddress],
+    [t('field.sni'), e.requestedServerName],
+    [t('field.duration'), e.durationMs],
+    [t('field.serviceTime'), e.upstreamServiceTimeMs],
+  ];
+  return (
+    <div className="mesh-side">
+      <h4>{title}</h4>
+      <dl>
+        {rows
+          .filter(([, v]) => v !== null)
+          .map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>
+                <code>{String(v)}</code>
+              </dd>
+            </div>
+          ))}
+      </dl>
+    </div>
+  );
+}
+
+function HopRow({ hop, depth }: { hop: Hop; depth: number }) {
+  const { t } = useTranslation('mesh');
+  return (
+    <li className="mesh-hop" style={{ marginLeft: `${depth * 1.2}rem` }} data-testid="mesh-hop">
+      <div className="mesh-hop-head">
+        <strong>{name(hop.from)}</strong> → <strong>{name(hop.to)}</strong>
+        <span className={hop.status >= 500 || hop.flags.length ? 'error-text' : ''}> {hop.status}</span>
+        <span className="muted"> {hop.method ?? 'tcp'} {hop.path ?? ''} · {hop.durationMs ?? '-'}ms</span>
+        {hop.mirror && <span className="mesh-badge">{t('badge.mirror')}</span>}
+      </div>
+      {hop.flags.length > 0 && (
+        <ul className="mesh-flag-list">
+          {hop.flags.map((f) => {
+            const info = describeFlag(f);
+            return (
+              <li key={f}>
+                <code>{f}</code> {info.name} — {t(`flag.${f}`, { defaultValue: info.meaning })}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <details>
+        <summary>{t('hopDetails')}</summary>
+        <div className="mesh-sides">
+          <Side title={t('outboundSide', { who: name(hop.from) })} e={hop.outbound} />
+          <Side title={t('inboundSide', { who: name(hop.to) })} e={hop.inbound} />
+        </div>
+      </details>
+    </li>
+  );
+}
+
+export function RequestDetail({ tree, onClose }: { tree: RequestTree; onClose: () => void }) {
+  const { t } = useTranslation('mesh');
+  const depth = depthOf(tree);
+  return (
+    <section className="mesh-detail" data-testid="mesh-detail" aria-label={t('detailTitle')}>
+      <header>
+        <h3>{t('detailTitle')}</h3>
+        <button onClick={onClose}>{t('close')}</button>
+      </header>
+      <p className="muted">
+        <code>{tree.requestId}</code> · {tree.startTime ?? '-'} {tree.user ? `· ${t('user', { user: tree.user })}` : ''}
+        {tree.complete === false ? ` · ${t('inProgress')}` : ''}
+      </p>
+      <ol className="mesh-hops">
+        {tree.hops.map((h, i) => (
+          <HopRow key={i} hop={h} depth={depth[i] ?? 0} />
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,287 @@
+// State of the mesh view outside React: request trees (bounded), edge/node numbers, markers in
+// flight, and the measured request→diagram latency. Events arrive in batches; the view renders
+// from snapshots of this store, so a long capture does not grow the renderer's memory.
+import type { CaptureDiagnostics, CaptureStats } from '../../../main/core/api/capture.ts';
+import { isError, nodeId, nodeKind } from '../../../main/core/capture/aggregate.ts';
+import type { Hop, RequestTree, WorkloadRef } from '../../../main/core/capture/types.ts';
+
+export const MAX_TREES = 200;
+export const MAX_MARKERS = 80;
+const MARKER_MS = 900;
+const HOP_STAGGER_MS = 220;
+const MAX_SEEN = 4000;
+
+export interface GraphNode {
+  id: string;
+  label: string;
+  version: string | null;
+  kind: 'gateway' | 'service' | 'external' | 'client';
+  count: number;
+  rps: number;
+  errorRate: number;
+  p95: number | null;
+}
+
+export interface GraphEdge {
+  id: string;
+  from: string;
+  to: string;
+  count: number;
+  rps: number;
+  errorRate: number;
+  p95: number | null;
+  flags: Record<string, number>;
+  badges: string[];
+}
+
+export interface Marker {
+  key: number;
+  edgeId: string;
+  delayMs: number;
+  error: boolean;
+  expiresAt: number;
+}
+
+interface EdgeSeen {
+  id: string;
+  from: WorkloadRef;
+  to: WorkloadRef;
+  count: number;
+  errors: number;
+  flags: Record<string, number>;
+  subsets: Set<string>;
+  mirror: boolean;
+  lastAt: number;
+}
+
+export interface MeshSnapshot {
+  version: number;
+  trees: RequestTree[];
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  markers: Marker[];
+  paused: boolean;
+  diagnostics: CaptureDiagnostics | null;
+  viewLatency: { p50: number | null; p95: number | null; samples: number };
+}
+
+function edgeKey(h: Hop): string {
+  return `${nodeId(h.from)}->${nodeId(h.to)}`;
+}
+
+function label(w: WorkloadRef): string {
+  return w.app ?? w.service ?? w.workload;
+}
+
+/** Badges from what the access log shows about the rules in force. */
+export function badgesFor(flags: Record<string, number>, subsets: Iterable<string>, mirror: boolean): string[] {
+  const b: string[] = [];
+  if (flags.DI || flags.FI) b.push('fault');
+  if (flags.UO) b.push('circuit-breaker');
+  if (flags.UT) b.push('timeout');
+  if (flags.NR || flags.NC) b.push('no-route');
+  for (const s of subsets) b.push(`subset:${s}`);
+  if (mirror) b.push('mirror');
+  return b;
+}
+
+export class MeshStore {
+  private trees = new Map<string, RequestTree>();
+  private stats: CaptureStats | null = null;
+  private seenEdges = new Map<string, EdgeSeen>();
+  private seenHops = new Map<string, true>();
+  private markers: Marker[] = [];
+  private markerSeq = 0;
+  private paused = false;
+  private diagnostics: CaptureDiagnostics | null = null;
+  private latencies: number[] = [];
+  private version = 0;
+  private snap: MeshSnapshot | null = null;
+  private readonly listeners = new Set<() => void>();
+  private replayTimers: ReturnType<typeof setTimeout>[] = [];
+  /** Called after each batch is drawn, with (receivedAt, drawnAt) pairs, for the latency figure. */
+  pendingLatency: number[] = [];
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  getSnapshot = (): MeshSnapshot => {
+    if (!this.snap || this.snap.version !== this.version) this.snap = this.build();
+    return this.snap;
+  };
+
+  private changed(): void {
+    this.version++;
+    for (const l of this.listeners) l();
+  }
+
+  setPaused(p: boolean): void {
+    this.paused = p;
+    this.changed();
+  }
+
+  setDiagnostics(d: CaptureDiagnostics): void {
+    this.diagnostics = d;
+    this.changed();
+  }
+
+  setStats(s: CaptureStats): void {
+    if (this.paused) return;
+    this.stats = s;
+    this.changed();
+  }
+
+  /** A batch of new or updated trees from `capture.requests` (or a snapshot). */
+  applyRequests(trees: RequestTree[], now = Date.now(), animate = true): void {
+    if (this.paused) return;
+    for (const t of trees) {
+      this.trees.delete(t.requestId);
+      this.trees.set(t.requestId, t);
+      if (t.receivedAt) this.pendingLatency.push(t.receivedAt);
+      t.hops.forEach((h, i) => {
+        const key = `${t.requestId}|${i}|${edgeKey(h)}`;
+        if (this.seenHops.has(key)) return;
+        this.seenHops.set(key, true);
+        this.countHop(h, now);
+        if (animate) this.addMarker(edgeKey(h), i * HOP_STAGGER_MS, isError(h.status, h.flags), now);
+      });
+    }
+    while (this.trees.size > MAX_TREES) this.trees.delete(this.trees.keys().next().value!);
+    while (this.seenHops.size > MAX_SEEN) this.seenHops.delete(this.seenHops.keys().next().value!);
+    if (this.pendingLatency.length > 500) this.pendingLatency.splice(0, this.pendingLatency.length - 500);
+    this.changed();
+  }
+
+  private countHop(h: Hop, now: number): void {
+    const id = edgeKey(h);
+    let e = this.seenEdges.get(id);
+    if (!e) {
+      e = { id, from: h.from, to: h.to, count: 0, errors: 0, flags: {}, subsets: new Set(), mirror: false, lastAt: now };
+      this.seenEdges.set(id, e);
+      while (this.seenEdges.size > 300) this.seenEdges.delete(this.seenEdges.keys().next().value!);
+    }
+    e.count++;
+    if (isError(h.status, h.flags)) e.errors++;
+    for (const f of h.flags) e.flags[f] = (e.flags[f] ?? 0) + 1;
+    const subset = h.cluster?.split('|')[2];
+    if (subset && e.subsets.size < 4) e.subsets.add(subset);
+    if (h.mirror) e.mirror = true;
+    e.lastAt = now;
+  }
+
+  private addMarker(edgeId: string, delayMs: number, error: boolean, now: number): void {
+    this.markers = this.markers.filter((m) => m.expiresAt > now);
+    if (this.markers.length >= MAX_MARKERS) this.markers.shift();
+    this.markers.push({ key: ++this.markerSeq, edgeId, delayMs, error, expiresAt: now + delayMs + MARKER_MS });
+  }
+
+  /** Drops finished markers (the view calls this on a timer while markers are in flight). */
+  expireMarkers(now = Date.now()): boolean {
+    const before = this.markers.length;
+    this.markers = this.markers.filter((m) => m.expiresAt > now);
+    if (this.markers.length !== before) this.changed();
+    return this.markers.length > 0;
+  }
+
+  /** Records how long after the core received a request's line it appeared on screen. */
+  recordDrawn(drawnAt = Date.now()): void {
+    for (const r of this.pendingLatency) this.latencies.push(Math.max(0, drawnAt - r));
+    this.pendingLatency = [];
+    if (this.latencies.length > 500) this.latencies.splice(0, this.latencies.length - 500);
+  }
+
+  /** Plays captured trees again at their original pace (gaps capped so minutes fit in seconds). */
+  replay(trees: RequestTree[], maxGapMs = 400): void {
+    this.stopReplay();
+    let at = 0;
+    let prev: number | null = null;
+    for (const t of trees) {
+      const start = t.startTime ? Date.parse(t.startTime) : NaN;
+      if (prev !== null && Number.isFinite(start)) at += Math.min(maxGapMs, Math.max(0, start - prev));
+      if (Number.isFinite(start)) prev = start;
+      this.replayTimers.push(
+        setTimeout(() => {
+          const now = Date.now();
+          t.hops.forEach((h, i) => this.addMarker(edgeKey(h), i * HOP_STAGGER_MS, isError(h.status, h.flags), now));
+          this.changed();
+        }, at),
+      );
+    }
+  }
+
+  stopReplay(): void {
+    for (const t of this.replayTimers) clearTimeout(t);
+    this.replayTimers = [];
+  }
+
+  clear(): void {
+    this.trees.clear();
+    this.seenEdges.clear();
+    this.seenHops.clear();
+    this.markers = [];
+    this.stats = null;
+    this.latencies = [];
+    this.pendingLatency = [];
+    this.changed();
+  }
+
+  private build(): MeshSnapshot {
+    const nodes = new Map<string, GraphNode>();
+    const edges = new Map<string, GraphEdge>();
+    const addNode = (w: WorkloadRef) => {
+      const id = nodeId(w);
+      if (!nodes.has(id)) nodes.set(id, { id, label: label(w), version: w.version, kind: nodeKind(w), count: 0, rps: 0, errorRate: 0, p95: null });
+    };
+    for (const e of this.seenEdges.values()) {
+      addNode(e.from);
+      addNode(e.to);
+      edges.set(e.id, {
+        id: e.id,
+        from: nodeId(e.from),
+        to: nodeId(e.to),
+        count: e.count,
+        rps: 0,
+        errorRate: e.count ? e.errors / e.count : 0,
+        p95: null,
+        flags: e.flags,
+        badges: badgesFor(e.flags, e.subsets, e.mirror),
+      });
+    }
+    // The core's sliding-window numbers take over where they exist.
+    if (this.stats) {
+      for (const n of this.stats.nodes) {
+        const g = nodes.get(n.id) ?? { id: n.id, label: n.app ?? n.workload, version: n.version, kind: n.kind, count: 0, rps: 0, errorRate: 0, p95: null };
+        nodes.set(n.id, { ...g, rps: n.rps, errorRate: n.errorRate, p95: n.p95, count: Math.max(g.count, n.count) });
+      }
+      for (const s of this.stats.edges) {
+        const prev = edges.get(s.id);
+        const subsets = s.clusters.map((c) => c.split('|')[2]).filter((x): x is string => !!x);
+        edges.set(s.id, {
+          id: s.id,
+          from: s.from,
+          to: s.to,
+          count: Math.max(prev?.count ?? 0, s.count),
+          rps: s.rps,
+          errorRate: s.errorRate,
+          p95: s.p95,
+          flags: { ...(prev?.flags ?? {}), ...s.flags },
+          badges: [...new Set([...(prev?.badges ?? []), ...badgesFor(s.flags, subsets, false)])],
+        });
+      }
+    }
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const pct = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null);
+    return {
+      version: this.version,
+      trees: [...this.trees.values()].reverse(),
+      nodes: [...nodes.values()].sort((a, b) => a.id.localeCompare(b.id)),
+      edges: [...edges.values()].filter((e) => nodes.has(e.from) && nodes.has(e.to)).sort((a, b) => a.id.localeCompare(b.id)),
+      markers: this.markers,
+      paused: this.paused,
+      diagnostics: this.diagnostics,
+      viewLatency: { p50: pct(0.5), p95: pct(0.95), samples: sorted.length },
+    };
+  }
+}

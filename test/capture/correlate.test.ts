@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AccessLogLine } from '../../main/core/backend/types.ts';
+import { Correlator, correlateLines, type CapturedLine } from '../../main/core/capture/correlate.ts';
+import { parseAccessLog } from '../../main/core/capture/parser.ts';
+import { chainOf, formatFlowLine, formatFlows } from '../../main/core/capture/flow-tail.ts';
+import { bookinfoRequest, hopLines, PODS } from './bookinfo-lines.ts';
+
+const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
+const captured = (l: AccessLogLine): CapturedLine => ({ entry: parseAccessLog(l.line), source: l.source, receivedAt: l.receivedAt });
+
+describe('correlation of real lines', () => {
+  it('stitches the istio.io curl → httpbin outbound and inbound lines into one hop', () => {
+    const [out, inn] = readFileSync(path.join(dir, 'istio-docs-text-format.log'), 'utf8').split('\n');
+    const trees = correlateLines([
+      { entry: parseAccessLog(out!), source: { namespace: 'foo', pod: 'sleep-7f8c', workload: 'sleep', app: 'sleep', kind: 'sidecar', podIP: '10.44.1.23' }, receivedAt: 1 },
+      { entry: parseAccessLog(inn!), source: { namespace: 'foo', pod: 'httpbin-74f', workload: 'httpbin-v1', app: 'httpbin', version: 'v1', kind: 'sidecar', podIP: '10.44.1.27' }, receivedAt: 2 },
+    ]);
+    expect(trees).toHaveLength(1);
+    const t = trees[0]!;
+    expect(t.requestId).toBe('84961386-6d84-929d-98bd-c5aee93b5c88');
+    expect(t.status).toBe(418);
+    expect(t.hops).toHaveLength(1);
+    const h = t.hops[0]!;
+    expect(h.from).toMatchObject({ workload: 'sleep', namespace: 'foo' });
+    expect(h.to).toMatchObject({ workload: 'httpbin-v1', app: 'httpbin', version: 'v1', service: 'httpbin' });
+    expect(h.outbound?.durationMs).toBe(4);
+    expect(h.inbound?.durationMs).toBe(3);
+    expect(h.cluster).toBe('outbound|8000||httpbin.foo.svc.cluster.local');
+  });
+
+  it('external and blocked destinations become their own nodes', () => {
+    const l = readFileSync(path.join(dir, 'community-text-format.log'), 'utf8').split('\n');
+    const src = { namespace: 'default', pod: 'curl-1', workload: 'curl', app: 'curl', kind: 'sidecar' as const };
+    const trees = correlateLines([l[3]!, l[9]!, l[10]!].map((line, i) => ({ entry: parseAccessLog(line), source: src, receivedAt: i })));
+    const dest = trees.map((t) => t.hops[0]!.to.workload).sort();
+    expect(dest).toEqual(['BlackHoleCluster', 'google.com', 'google.com']);
+    expect(trees.find((t) => t.hops[0]!.to.workload === 'BlackHoleCluster')!.hops[0]!.flags).toEqual(['UH']);
+  });
+});
+
+describe('correlation of Bookinfo chains', () => {
+  it('builds ingress → productpage → details, reviews-v2 → ratings with versions', () => {
+    const [t] = correlateLines(bookinfoRequest('req-1', 'v2').map(captured));
+    expect(t!.hops.map((h) => `${h.from.workload}>${h.to.workload}`)).toEqual([
+      'istio-ingressgateway>productpage-v1',
+      'productpage-v1>details-v1',
+      'productpage-v1>reviews-v2',
+      'reviews-v2>ratings-v1',
+    ]);
+    expect(t!.hops.every((h) => h.outbound && h.inbound)).toBe(true);
+    expect(t!.hops[2]!.to).toMatchObject({ app: 'reviews', version: 'v2', service: 'reviews' });
+    expect(chainOf(t!)).toEqual(['istio-ingressgateway', 'productpage-v1', 'details-v1', 'reviews-v2', 'ratings-v1']);
+    expect(t!.status).toBe(200);
+  });
+
+  it('keeps hops apart when the same client calls the same service twice (address pairs)', () => {
+    const id = 'req-twice';
+    const start = new Date('2026-11-25T07:00:00Z');
+    const lines = [
+      ...hopLines(PODS.productpage!, PODS['reviews-v1']!, { service: 'reviews', path: '/reviews/0', requestId: id, start, receivedAt: 1, status: 200 }),
+      ...hopLines(PODS.productpage!, PODS['reviews-v3']!, { service: 'reviews', path: '/reviews/0', requestId: id, start: new Date(start.getTime() + 5), receivedAt: 1, status: 503, flags: 'UF' }),
+    ];
+    // Deliver inbound lines first and interleaved, as separate log streams do.
+    const order = [lines[3]!, lines[1]!, lines[0]!, lines[2]!];
+    const [t] = correlateLines(order.map(captured));
+    expect(t!.hops).toHaveLength(2);
+    const byTo = Object.fromEntries(t!.hops.map((h) => [h.to.workload, h]));
+    expect(byTo['reviews-v1']!.status).toBe(200);
+    expect(byTo['reviews-v3']!.status).toBe(503);
+    expect(byTo['reviews-v3']!.flags).toEqual(['UF']);
+  });
+
+  it('falls back to the upstream host and the cluster when one side is missing', () => {
+    const lines = bookinfoRequest('req-half', 'v3', { subset: true });
+    // Only the client side of productpage → reviews, and nothing from reviews-v3 before: resolve via cluster subset.
+    const outOnly = lines.filter((l) => !(l.source.workload === 'reviews-v3' && l.line.includes('inbound|')));
+    const [t] = correlateLines(outOnly.map(captured));
+    const h = t!.hops.find((x) => x.from.workload === 'productpage-v1' && x.to.app === 'reviews')!;
+    // reviews-v3's pod IP is known from its outbound line to ratings, so the host maps to the pod.
+    expect(h.to).toMatchObject({ workload: 'reviews-v3', version: 'v3' });
+    expect(h.inbound).toBeUndefined();
+    expect(h.cluster).toBe('outbound|9080|v3|reviews.default.svc.cluster.local');
+  });
+
+  it('resolves a subset cluster to service+version when the pod was never seen', () => {
+    const lines = bookinfoRequest('req-sub', 'v1', { subset: true }).filter((l) => l.source.workload !== 'reviews-v1');
+    const [t] = correlateLines(lines.map(captured));
+    const h = t!.hops.find((x) => x.to.app === 'reviews')!;
+    expect(h.to).toMatchObject({ workload: 'reviews-v1', app: 'reviews', version: 'v1', namespace: 'default' });
+  });
+
+  it('marks mirrored requests (authority ending in -shadow)', () => {
+    const lines = hopLines(PODS.productpage!, PODS.details!, { service: 'details', path: '/details/0', requestId: 'm1', start: new Date(), receivedAt: 1 });
+    const shadow = lines.map((l) => ({ ...l, line: l.line.replace('"details:9080"', '"details-shadow:9080"') }));
+    const [t] = correlateLines(shadow.map(captured));
+    expect(t!.hops[0]!.mirror).toBe(true);
+  });
+
+  it('settles quiet requests, caps pending ones, and attaches known users', () => {
+    const c = new Correlator({ settleMs: 100, maxPending: 3 });
+    c.noteUser('a', 'jason');
+    for (const l of bookinfoRequest('a', 'v2', { receivedAt: 1000 })) c.add(captured(l));
+    expect(c.tree('a')!.user).toBe('jason');
+    expect(c.settle(1050)).toHaveLength(0);
+    const done = c.settle(1200);
+    expect(done.map((t) => t.requestId)).toEqual(['a']);
+    expect(done[0]!.complete).toBe(true);
+    const evicted = [] as string[];
+    for (const id of ['b', 'c', 'd', 'e']) for (const l of bookinfoRequest(id, 'v1', { receivedAt: 2000 })) evicted.push(...c.add(captured(l)).evicted.map((t) => t.requestId));
+    expect(evicted).toEqual(['b']);
+    expect(c.pendingCount).toBe(3);
+  });
+});
+
+describe('flow tail', () => {
+  const [t] = correlateLines(bookinfoRequest('r', 'v2', { ratingsStatus: 503, ratingsFlags: 'FI' }).map(captured));
+  const tree = { ...t!, user: 'jason' };
+  it('formats the chain, status, time and user, one line per hop', () => {
+    const text = formatFlowLine(tree, { color: false });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('istio-ingressgateway → productpage-v1 → details-v1 → reviews-v2 → ratings-v1  200  30ms  FI  user=jason');
+    expect(lines).toHaveLength(5);
+    expect(lines[4]).toContain('reviews-v2 → ratings-v1  GET /ratings/0  503  4ms  FI');
+  });
+  it('colours 5xx red and filters by service, status class and user', () => {
+    expect(formatFlowLine(tree.hops[3]!, { color: true })).toContain('\x1b[31m503\x1b[0m');
+    expect(formatFlows([tree], { color: false }, { service: 'ratings', statusClass: 5 })).toHaveLength(1);
+    expect(formatFlows([tree], { color: false }, { user: 'alice' })).toHaveLength(0);
+    expect(formatFlows([tree], { color: false }, { service: 'httpbin' })).toHaveLength(0);
+  });
+});

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AccessLogParseError, parseAccessLog, parseUpstreamCluster } from '../../main/core/capture/parser.ts';
+import { RESPONSE_FLAGS, describeFlag } from '../../main/core/capture/flags.ts';
+
+const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
+const lines = (f: string) => readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => l.trim() !== '');
+
+describe('parseAccessLog: Istio docs TEXT format (1.9+)', () => {
+  const [out, inn, egressHttp, egressTls, passthrough] = lines('istio-docs-text-format.log');
+
+  it('names every field of the outbound curl → httpbin line', () => {
+    expect(parseAccessLog(out!, 'text')).toEqual({
+      startTime: '2020-11-25T21:26:18.409Z',
+      method: 'GET',
+      path: '/status/418',
+      protocol: 'HTTP/1.1',
+      responseCode: 418,
+      responseFlags: [],
+      responseCodeDetails: 'via_upstream',
+      connectionTerminationDetails: null,
+      upstreamTransportFailureReason: null,
+      bytesReceived: 0,
+      bytesSent: 135,
+      durationMs: 4,
+      upstreamServiceTimeMs: 4,
+      xForwardedFor: null,
+      userAgent: 'curl/7.73.0-DEV',
+      requestId: '84961386-6d84-929d-98bd-c5aee93b5c88',
+      authority: 'httpbin:8000',
+      upstreamHost: '10.44.1.27:80',
+      upstreamCluster: { raw: 'outbound|8000||httpbin.foo.svc.cluster.local', direction: 'outbound', port: 8000, subset: null, host: 'httpbin.foo.svc.cluster.local' },
+      upstreamLocalAddress: '10.44.1.23:37652',
+      downstreamLocalAddress: '10.0.45.184:8000',
+      downstreamRemoteAddress: '10.44.1.23:46520',
+      requestedServerName: null,
+      routeName: 'default',
+    });
+  });
+
+  it('reads the inbound line: cluster inbound|8000||, SNI, and the address that pairs it with the outbound line', () => {
+    const e = parseAccessLog(inn!);
+    expect(e.upstreamCluster).toEqual({ raw: 'inbound|8000||', direction: 'inbound', port: 8000, subset: null, host: null });
+    expect(e.requestedServerName).toBe('outbound_.8000_._.httpbin.foo.svc.cluster.local');
+    expect(e.upstreamHost).toBe('127.0.0.1:80');
+    expect(e.durationMs).toBe(3);
+    expect(e.upstreamServiceTimeMs).toBe(1);
+    expect(e.downstreamRemoteAddress).toBe(parseAccessLog(out!).upstreamLocalAddress);
+  });
+
+  it('reads the egress gateway HTTP line with its long route name and XFF', () => {
+    const e = parseAccessLog(egressHttp!);
+    expect(e.responseCode).toBe(301);
+    expect(e.xForwardedFor).toBe('172.30.239.55');
+    expect(e.authority).toBe('edition.cnn.com');
+    expect(e.routeName).toBe('default.forward-cnn-from-egress-gateway.0');
+    expect(e.upstreamCluster?.host).toBe('edition.cnn.com');
+  });
+
+  it('reads TCP lines ("- - -", response code 0) with SNI', () => {
+    const e = parseAccessLog(egressTls!);
+    expect(e).toMatchObject({ method: null, path: null, protocol: null, responseCode: 0, responseCodeDetails: null, bytesReceived: 839, bytesSent: 2504306, durationMs: 231, upstreamServiceTimeMs: null, requestId: null, requestedServerName: 'edition.cnn.com', routeName: null });
+    const p = parseAccessLog(passthrough!);
+    expect(p.upstreamCluster).toEqual({ raw: 'PassthroughCluster', direction: 'other', port: null, subset: null, host: null });
+    expect(p.requestedServerName).toBe('cloud.ibm.com');
+    expect(p.upstreamHost).toBe('104.102.54.251:443');
+  });
+});
+
+describe('parseAccessLog: community TEXT lines', () => {
+  const l = lines('community-text-format.log');
+  it('productpage outbound to reviews and inbound from the gateway (127.0.0.6)', () => {
+    expect(parseAccessLog(l[0]!)).toMatchObject({ path: '/reviews/0', authority: 'reviews:9080', upstreamHost: '172.16.184.6:9080', upstreamLocalAddress: '172.16.158.7:55410', downstreamLocalAddress: '10.101.97.213:9080' });
+    expect(parseAccessLog(l[1]!)).toMatchObject({ xForwardedFor: '192.168.10.254', authority: 'www.gasida.dev:30858', upstreamLocalAddress: '127.0.0.6:55471', downstreamRemoteAddress: '192.168.10.254:0', requestedServerName: 'outbound_.9080_._.productpage.default.svc.cluster.local' });
+  });
+  it('user agent with spaces and parentheses stays one field', () => {
+    const e = parseAccessLog(l[2]!);
+    expect(e.userAgent).toBe('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/102.0.0.0 Safari/537.36');
+    expect(e.durationMs).toBe(412);
+    expect(e.routeName).toBeNull();
+    expect(e.upstreamCluster?.host).toBe('productpage.default.svc.cluster.local');
+  });
+  it('BlackHoleCluster with UH', () => {
+    expect(parseAccessLog(l[3]!)).toMatchObject({ responseCode: 0, responseFlags: ['UH'], upstreamCluster: { raw: 'BlackHoleCluster', direction: 'other' }, upstreamHost: null, downstreamLocalAddress: '10.111.90.232:8080' });
+  });
+  it('direct_response 502 from block_all (no cluster)', () => {
+    expect(parseAccessLog(l[5]!)).toMatchObject({ method: 'HEAD', responseCode: 502, responseCodeDetails: 'direct_response', upstreamCluster: null, upstreamHost: null, routeName: 'block_all' });
+  });
+  it('PassthroughCluster allow_any, then a ServiceEntry cluster for the same host', () => {
+    expect(parseAccessLog(l[9]!)).toMatchObject({ authority: 'google.com', upstreamCluster: { raw: 'PassthroughCluster', direction: 'other' }, routeName: 'allow_any' });
+    expect(parseAccessLog(l[10]!)).toMatchObject({ upstreamCluster: { direction: 'outbound', port: 80, subset: null, host: 'google.com' }, routeName: 'default', durationMs: 39, upstreamServiceTimeMs: 35 });
+  });
+  it('parses all 12 lines', () => {
+    for (const line of l) expect(() => parseAccessLog(line)).not.toThrow();
+  });
+});
+
+describe('parseAccessLog: pre-1.9 layouts', () => {
+  const l = lines('istio-docs-legacy-format.log');
+  it('pre-1.5 HTTP line without details, termination and transport fields', () => {
+    expect(parseAccessLog(l[0]!)).toMatchObject({ responseCode: 200, responseCodeDetails: null, bytesReceived: 0, bytesSent: 599, durationMs: 214, upstreamServiceTimeMs: 214, authority: 'httpbin.org', upstreamHost: '35.173.6.94:80', upstreamLocalAddress: null, downstreamLocalAddress: '35.173.6.94:80', downstreamRemoteAddress: '172.30.109.82:55314', requestedServerName: null, routeName: null });
+  });
+  it('pre-1.5 TCP line', () => {
+    expect(parseAccessLog(l[1]!)).toMatchObject({ responseCode: 0, bytesReceived: 601, bytesSent: 17766, durationMs: 1289, upstreamCluster: { host: 'www.google.com', port: 443 }, requestedServerName: 'www.google.com' });
+  });
+  it('1.5–1.8 line with the mixer-status and transport-failure quotes', () => {
+    expect(parseAccessLog(l[2]!)).toMatchObject({ protocol: 'HTTP/2', responseCode: 301, upstreamTransportFailureReason: null, durationMs: 90, upstreamServiceTimeMs: 89, xForwardedFor: '10.244.2.10', requestedServerName: 'edition.cnn.com', routeName: null });
+  });
+});
+
+describe('parseAccessLog: JSON', () => {
+  it('typed numbers, nulls, string upstream_service_time, "-" flags', () => {
+    const [line] = lines('community-json-format.jsonl');
+    const e = parseAccessLog(line!);
+    expect(e).toMatchObject({ responseCode: 404, path: '/wrongpath', durationMs: 3, upstreamServiceTimeMs: 2, bytesSent: 19, responseFlags: [], routeName: null, requestedServerName: null, xForwardedFor: '172.17.0.1', upstreamCluster: { direction: 'outbound', port: 80, host: 'frontend.online-boutique.svc.cluster.local' } });
+    expect(parseAccessLog(line!, 'json')).toEqual(e);
+  });
+  it('pretty-printed record joined into one line, key order irrelevant', () => {
+    const line = readFileSync(path.join(dir, 'community-json-format-pretty.json'), 'utf8').replace(/\n/g, ' ');
+    expect(parseAccessLog(line)).toMatchObject({ startTime: '2022-12-15T01:03:02.725Z', upstreamCluster: { raw: 'inbound|10000||', direction: 'inbound', port: 10000 }, upstreamLocalAddress: '127.0.0.6:42313', upstreamServiceTimeMs: 0, connectionTerminationDetails: null });
+  });
+  it('comma-joined flags decode into an array', () => {
+    expect(parseAccessLog('{"response_code":503,"response_flags":"UO,URX","request_id":"x"}').responseFlags).toEqual(['UO', 'URX']);
+  });
+  it('--format text refuses JSON with a clear message', () => {
+    expect(() => parseAccessLog('{"response_code":200}', 'text')).toThrow(/start time/);
+  });
+});
+
+describe('broken lines', () => {
+  it('every line of the broken corpus throws AccessLogParseError with a message', () => {
+    const l = lines('broken-lines.log');
+    expect(l.length).toBeGreaterThanOrEqual(14);
+    for (const line of l) {
+      let err: unknown;
+      try {
+        parseAccessLog(line);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, line).toBeInstanceOf(AccessLogParseError);
+      expect((err as Error).message.length).toBeGreaterThan(5);
+    }
+  });
+  it('says which field is wrong', () => {
+    expect(() => parseAccessLog(lines('broken-lines.log')[4]!)).toThrow(/bytesReceived is not a number: "zero"/);
+    expect(() => parseAccessLog('')).toThrow(/empty/);
+  });
+});
+
+describe('upstream cluster and flags', () => {
+  it('splits subset clusters', () => {
+    expect(parseUpstreamCluster('outbound|9080|v2|reviews.default.svc.cluster.local')).toEqual({ raw: 'outbound|9080|v2|reviews.default.svc.cluster.local', direction: 'outbound', port: 9080, subset: 'v2', host: 'reviews.default.svc.cluster.local' });
+    expect(parseUpstreamCluster('inbound|9080||')).toMatchObject({ direction: 'inbound', port: 9080, subset: null, host: null });
+    expect(parseUpstreamCluster('BlackHoleCluster').direction).toBe('other');
+  });
+  it('explains flags', () => {
+    expect(RESPONSE_FLAGS.UO?.name).toBe('UpstreamOverflow');
+    expect(describeFlag('DI').category).toBe('fault');
+    expect(describeFlag('ZZ').name).toBe('ZZ');
+    expect(Object.keys(RESPONSE_FLAGS)).toHaveLength(27);
+  });
+});

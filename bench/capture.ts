@@ -1,7 +1,12 @@
 // Capture figures: ingest rate (parser alone, and parser + correlation + aggregation) on one
 // core; request→diagram latency in Chromium (line received by the core → request row in the
 // DOM); renderer heap while 1 M requests flow through the same event path as live capture.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseManifestText } from '../main/core/manifests.ts';
+import { projectRoot } from '../main/core/paths.ts';
+import type { AccessLogLine } from '../main/core/backend/types.ts';
 import type { RequestTree } from '../main/core/capture/types.ts';
 import { parseAccessLog } from '../main/core/capture/parser.ts';
 import { CapturePipeline } from '../main/core/capture/pipeline.ts';
@@ -12,7 +17,7 @@ type Figures = Record<string, number | string>;
 
 function ingest(): Figures {
   const versions = ['v1', 'v2', 'v3'] as const;
-  const lines = [];
+  const lines: AccessLogLine[] = [];
   const t0 = Date.parse('2026-11-25T07:00:00Z');
   for (let i = 0; i < 40_000; i++) lines.push(...bookinfoRequest(`bench-${i}`, versions[i % 3]!, { start: new Date(t0 + i * 5), receivedAt: t0 + i * 5 + 20 }));
   const texts = lines.map((l) => l.line);
@@ -77,6 +82,7 @@ async function latency(app: AppHarness): Promise<Figures> {
   const samples = 100;
   if (backend) {
     // The real path: sandbox emits lines → capture service → WebSocket → view.
+    await backend.apply(parseManifestText(readFileSync(path.join(projectRoot, 'assets/manifests/bookinfo-gateway.yaml'), 'utf8'), 'bookinfo-gateway.yaml'));
     const off = backend.onAccessLog((l) => {
       try {
         const id = parseAccessLog(l.line).requestId;
@@ -87,7 +93,7 @@ async function latency(app: AppHarness): Promise<Figures> {
     });
     try {
       for (let i = 0; i < samples; i++) {
-        await backend.sendTraffic({ from: 'ingressgateway', method: 'GET', url: '/productpage', headers: {}, count: 1, concurrency: 1, qps: 0 });
+        await backend.sendTraffic({ from: 'ingressgateway', method: 'GET', url: 'http://istio-ingressgateway.istio-system/productpage', headers: {}, count: 1, concurrency: 1, qps: 0 });
         await new Promise((r) => setTimeout(r, 60));
       }
       await new Promise((r) => setTimeout(r, 1_000));
@@ -134,7 +140,7 @@ function leanTree(id: string, i: number): RequestTree {
   };
 }
 
-async function heap(app: AppHarness, total = 1_000_000, batch = 2_000): Promise<Figures> {
+async function heap(app: AppHarness, total = 1_000_000, batch = 5_000): Promise<Figures> {
   const prevEnv = process.env.NODE_ENV;
   // Skip the development-time schema check on emit: it measures zod, not the renderer.
   process.env.NODE_ENV = 'production';
@@ -145,7 +151,7 @@ async function heap(app: AppHarness, total = 1_000_000, batch = 2_000): Promise<
     return Math.round((h.usedSize / 1048576) * 10) / 10;
   };
   const figures: Figures = {};
-  const marks = new Set([100_000, 250_000, 500_000, total]);
+  const marks = new Set([100_000, 250_000, 500_000, total].map((m) => Math.ceil(m / batch) * batch));
   const started = performance.now();
   try {
     await app.page.getByTestId('mesh-clear').click();

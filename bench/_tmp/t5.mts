@@ -24,7 +24,7 @@ ws.on('message', (m) => {
 const call = (method: string, params: unknown) => new Promise<any>((resolve) => { const id = nextId++; pending.set(id, resolve); ws.send(JSON.stringify({ type: 'request', id, method, params })); });
 const s = await call('terminal.open', { cols: 120, rows: 40, kind: 'shell' });
 await call('terminal.attach', { id: s.id });
-await new Promise((r) => setTimeout(r, 800));
+await new Promise((r) => setTimeout(r, 3000));
 const done = new Promise<void>((r) => (doneResolve = r));
 n = 0; events = 0;
 const t = Date.now();

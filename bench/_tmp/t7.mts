@@ -5,7 +5,7 @@ const s = new TerminalSessions({ dataDir: '/tmp/mwt/d', env: process.env, bus })
 const info = s.open({ cols: 120, rows: 40, kind: 'shell' }, process.env.VIEW === '1');
 let n = 0; let resolveDone: () => void = () => {};
 bus.on('terminal.data', (d) => { n += d.data.length; s.ack(d.id, d.data.length); if (d.data.includes('DONE')) resolveDone(); });
-await new Promise((r) => setTimeout(r, 800));
+await new Promise((r) => setTimeout(r, 3000));
 const done = new Promise<void>((r) => (resolveDone = r));
 const t = Date.now();
 s.input(info.id, 'cat /tmp/mwt/p.txt; echo DO""NE\r');

@@ -92,7 +92,8 @@ export default function HomeView(_props: { route?: string }) {
         <dl className="facts" data-testid="system-info">
           <dt>{t('backend')}</dt>
           <dd>
-            {t(`backendKind.${info.backend.kind}`)} — {info.backend.label}{' '}
+            {t(`backendKind.${info.backend.kind}`)}
+            {info.backend.label !== t(`backendKind.${info.backend.kind}`) ? ` — ${info.backend.label}` : ''}{' '}
             {info.backend.kind === 'cluster' ? (
               <button onClick={() => void onAction('backend.sandbox')}>{t('useSandbox')}</button>
             ) : (

@@ -1,7 +1,7 @@
 // Life of a packet: pick a pod, a direction and a destination; the core walks the connection
 // through the pod's iptables rules and Envoy config, and the diagram replays it hop by hop.
 // Route: #/packet/<namespace>/<pod>/<direction>/<host:port> prefills the form and walks.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../api/context.tsx';
 import { CoreError } from '../api/client.ts';
@@ -97,11 +97,24 @@ export default function PacketView({ route }: { route?: string }) {
     [api, pod, path],
   );
 
-  // A route with everything filled in walks as soon as the pod is known.
+  // A route (#/packet/<ns>/<pod>/<direction>/<to>) fills the form, also when the hash changes
+  // while the view is open, and walks once its pod is selected.
   useEffect(() => {
-    if (initial.direction && initial.to && pod) void runWalk(initial.direction, initial.to);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [pod?.namespace, pod?.name]);
+    const r = parseRoute(route);
+    if (r.namespace && r.pod) setPodKey(`${r.namespace}/${r.pod}`);
+    if (r.direction) setDirection(r.direction);
+    if (r.to) {
+      setTo(r.to);
+      setToEdited(true);
+    }
+  }, [route]);
+  const walkedRoute = useRef<string | null>(null);
+  useEffect(() => {
+    const r = parseRoute(route);
+    if (!r.direction || !r.to || !pod || pod.namespace !== r.namespace || pod.name !== r.pod || walkedRoute.current === route) return;
+    walkedRoute.current = route ?? null;
+    void runWalk(r.direction, r.to);
+  }, [route, pod, runWalk]);
 
   useEffect(() => {
     if (!playing || !result) return;

@@ -9,7 +9,7 @@ const call = { transport: 'test' as const, signal: new AbortController().signal 
 
 function router(overrides: Record<string, unknown> = {}) {
   return new Router({
-    'system.ping': ({ nonce }) => ({ nonce, at: 1 }),
+    'system.ping': ({ nonce }: { nonce: string }) => ({ nonce, at: 1 }),
     ...overrides,
   } as never);
 }

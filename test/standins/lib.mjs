@@ -117,6 +117,16 @@ async function istioctl(args, mode) {
 async function kubectl(args, mode) {
   if (args[0] === 'version') return out(fixture('kubectl-version-client.json')), 0;
   if (args[0] === 'logs' && args.includes('istio-init')) return out(fixture('default-sidecar.iptables-restore.txt')), 0;
+  if (args[0] === 'exec') {
+    // kubectl exec -n NS POD -c C -- curl …: answer like curl would, with the -w trailer.
+    const curl = args.slice(args.indexOf('--') + 1);
+    const w = curl.indexOf('-w');
+    if (w < 0) return 0; // the login call (-c jar) prints nothing
+    const url = curl.at(-1);
+    const body = /\/productpage/.test(url) ? `<html><head>${fixture('productpage-title.txt').trim()}</head><body><div class="flex gap-x-1 text-black-500"><svg></svg></div></body></html>` : 'ok';
+    process.stdout.write(body + curl[w + 1].replace('\n', '\n').replace('%{http_code}', '200').replace('%{time_total}', '0.012345'));
+    return 0;
+  }
   if (mode === 'stream') {
     // Alternating stdout/stderr lines, for ordering tests.
     for (let i = 1; i <= 5; i++) {

@@ -63,3 +63,22 @@ describe('pods', () => {
     expect(loadManifest('assets/manifests/bookinfo-gateway.yaml').map((d) => d.object.kind)).toEqual(['Gateway', 'VirtualService']);
   });
 });
+
+describe('probe', () => {
+  it('finds the Bookinfo title at /productpage, and explains a dead ingress', async () => {
+    const http = await import('node:http');
+    const { Bookinfo } = await import('../../main/core/cluster/bookinfo.ts');
+    const srv = http.createServer((req, res) => {
+      res.writeHead(req.url === '/productpage' ? 200 : 404, { 'content-type': 'text/html' });
+      res.end(`<html><head>${fixture('productpage-title.txt').trim()}</head></html>`);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+    const b = new Bookinfo(() => {
+      throw new Error('not used');
+    });
+    expect(await b.probe(url, true)).toEqual({ status: 200, ok: true });
+    await new Promise<void>((r) => srv.close(() => r()));
+    await expect(b.probe(url, false)).rejects.toThrow(/^The ingress gateway at http:\/\/127\.0\.0\.1:\d+ does not answer \(ECONNREFUSED\)\.$/);
+  });
+});

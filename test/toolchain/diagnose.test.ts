@@ -36,3 +36,15 @@ describe('diagnose', () => {
     expect(explainPods([pulling], [{ reason: 'Pulling', message: 'Pulling image "a:1"', involvedObject: { name: 'y' } }])[0].words).toBe('y is still downloading an image (Pulling image "a:1").');
   });
 });
+
+describe('ingress', () => {
+  it('explains an unreachable ingress with or without the tunnel', async () => {
+    const { explainIngressUnreachable } = await import('../../main/core/cluster/diagnose.ts');
+    const err = Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    expect(explainIngressUnreachable('http://127.0.0.1:80', err, false)).toEqual({
+      words: 'The ingress gateway at http://127.0.0.1:80 does not answer (ECONNREFUSED).',
+      fix: expect.stringMatching(/^Start the tunnel \(minikube tunnel --profile meshwalk/),
+    });
+    expect(explainIngressUnreachable('http://127.0.0.1:80', err, true).fix).toMatch(/Gateway and VirtualService are applied/);
+  });
+});

@@ -109,10 +109,6 @@ export class Correlator {
     if (!p) {
       p = { id, lines: [], lastAt: line.receivedAt };
       this.pending.set(id, p);
-    } else {
-      // Keep insertion order = least recently updated first, so settle() can stop early.
-      this.pending.delete(id);
-      this.pending.set(id, p);
     }
     if (p.lines.length < MAX_LINES_PER_REQUEST) p.lines.push(line);
     p.lastAt = Math.max(p.lastAt, line.receivedAt);
@@ -133,9 +129,11 @@ export class Correlator {
 
   /** Completes and returns the requests that have been quiet for settleMs. */
   settle(now: number): RequestTree[] {
+    // A full scan: the map is in arrival order, not update order (moving entries on every line
+    // leaves holes that make iteration from the front slow). Pending requests are few.
     const done: RequestTree[] = [];
     for (const p of this.pending.values()) {
-      if (now - p.lastAt < this.settleMs) break;
+      if (now - p.lastAt < this.settleMs) continue;
       this.pending.delete(p.id);
       done.push(this.finish(p));
     }

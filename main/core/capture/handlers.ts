@@ -4,6 +4,8 @@ import type { CoreContext } from '../context.ts';
 import type { Handlers } from '../api/router.ts';
 import { CaptureService } from './service.ts';
 
+const INGRESS_HOST = 'istio-ingressgateway.istio-system';
+
 export function captureHandlers(ctx: CoreContext): Handlers<keyof typeof captureMethods & string> {
   const service = new CaptureService(ctx.events, ctx.backends);
   ctx.onDispose(() => service.dispose());
@@ -31,8 +33,11 @@ export function captureHandlers(ctx: CoreContext): Handlers<keyof typeof capture
     async 'capture.sendTraffic'({ count, user, path, qps }, call) {
       await service.ensure();
       const backend = await ctx.backends.current();
+      // A full URL addressed to the ingress gateway's Service: both backends accept it (a bare path
+      // would be read as a host name by URL parsing).
+      const url = `http://${INGRESS_HOST}${path ?? '/productpage'}`;
       const result = await backend.sendTraffic(
-        { from: 'ingressgateway', method: 'GET', url: path ?? '/productpage', headers: {}, ...(user ? { user } : {}), count, concurrency: 1, qps: qps ?? 0 },
+        { from: 'ingressgateway', method: 'GET', url, headers: {}, ...(user ? { user } : {}), count, concurrency: 1, qps: qps ?? 0 },
         call.signal,
       );
       const statuses: Record<string, number> = {};

@@ -16,9 +16,10 @@ export const FIELD_MANAGER = 'meshwalk';
 
 /** Exposes the collection/object URL client-node computes from discovery (for watches). */
 class ObjectApi extends KubernetesObjectApi {
-  static fromConfig(kc: KubeConfig): ObjectApi {
+  /** Namespaced objects without a namespace go to `namespace` (the lab's), never the context's. */
+  static fromConfig(kc: KubeConfig, namespace: string): ObjectApi {
     const api = kc.makeApiClient(ObjectApi);
-    api.setDefaultNamespace(kc);
+    api.defaultNamespace = namespace;
     return api;
   }
   path(spec: KubernetesObject, action: 'list' | 'read'): Promise<string> {
@@ -162,7 +163,7 @@ export class Kube {
     if (!this.kc.getCurrentCluster()) {
       throw new ApiError('unavailable', 'no cluster is configured in Meshwalk\'s kubeconfig yet', 'Start the lab cluster, or pick one of your contexts on the Home page');
     }
-    this.objects = ObjectApi.fromConfig(this.kc);
+    this.objects = ObjectApi.fromConfig(this.kc, labNamespace);
     this.core = this.kc.makeApiClient(CoreV1Api);
   }
 
@@ -174,9 +175,12 @@ export class Kube {
     return this.kc.getCurrentContext();
   }
 
-  private withNamespace(obj: KubeObject): KubeObject {
-    // Unnamespaced docs land in the lab namespace, not the context's (which might be the user's).
-    return obj.metadata.namespace ? obj : { ...obj, metadata: { ...obj.metadata, namespace: this.labNamespace } };
+  /**
+   * A copy to hand to client-node: it fills in the default (lab) namespace for namespaced kinds
+   * only — cluster-scoped objects must not carry one — and it mutates what it is given.
+   */
+  private copy(obj: KubeObject): KubeObject {
+    return structuredClone(obj);
   }
 
   /** GET the Kubernetes version (`/version`); throws a readable error when unreachable. */
@@ -238,7 +242,7 @@ export class Kube {
       try {
         for (const doc of group) {
           if (opts.signal?.aborted) throw new ApiError('cancelled', 'apply cancelled');
-          const desired = this.withNamespace(doc.object);
+          const desired = this.copy(doc.object);
           let before: KubeObject | null;
           let after: KubeObject;
           try {
@@ -270,7 +274,7 @@ export class Kube {
       try {
         for (const doc of group) {
           if (opts.signal?.aborted) throw new ApiError('cancelled', 'delete cancelled');
-          const obj = this.withNamespace(doc.object);
+          const obj = this.copy(doc.object);
           try {
             await this.objects.delete(obj as KubernetesObject, undefined, undefined, undefined, undefined, 'Foreground');
             lines.push(`${describe(obj)} deleted`);
@@ -296,7 +300,7 @@ export class Kube {
   async diff(docs: ManifestDoc[]): Promise<DiffEntry[]> {
     const out: DiffEntry[] = [];
     for (const doc of docs) {
-      const desiredIn = this.withNamespace(doc.object);
+      const desiredIn = this.copy(doc.object);
       let live: KubeObject | null;
       let desired: KubeObject;
       try {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { ApiError } from '../api/errors.ts';
 import type { DiffEntry, KubeObject, ManifestDoc, MeshBackend, ObjectRef, TrafficRequest, TrafficResponse, WaitCondition } from '../backend/types.ts';
 import type { RequestTree } from '../capture/types.ts';
-import { collectRequests as defaultCollect } from './capture.ts';
+import { collectRequests as defaultCollect } from '../capture/collect.ts';
 import { evaluateAssertion, joinCaptured, type CapturedRequest } from './checks.ts';
 import { stepDocs, type LabPack, type LoadedLab } from './pack.ts';
 import { ProgressStore, type LabProgress, type StepResult, type UndoEntry } from './progress.ts';
@@ -175,7 +175,9 @@ export class LabEngine {
     try {
       result = await this.execute(pack, lab, backend, progress, step, index, opts);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'unavailable') result = { outcome: 'skipped', message: `needs a real cluster: ${err.message}` };
+      // A command or wait the backend cannot model (the sandbox has no minikube) is skipped with the
+      // reason; anything else that cannot run — above all a check — fails.
+      if (err instanceof ApiError && err.code === 'unavailable' && (step.kind === 'run' || step.kind === 'wait')) result = { outcome: 'skipped', message: `needs a real cluster: ${err.message}` };
       else result = { outcome: 'fail', message: (err as Error).message };
     }
     const full: StepResult = { step: step.id, kind: step.kind, at: Date.now(), ...result };
@@ -277,10 +279,15 @@ export class LabEngine {
   }
 
   private async sendTraffic(backend: MeshBackend, step: Extract<Step, { kind: 'traffic' }>): Promise<CapturedRequest[]> {
+    const from = step.from ?? 'ingressgateway';
+    let url = step.url;
+    // Labs name ingress requests by path; the sandbox parses a full URL, so address the gateway's
+    // Service (port 80) explicitly. A Host header in the step still decides the virtual host.
+    if (backend.kind === 'sandbox' && url.startsWith('/') && /gateway|^ingress$/.test(from)) url = `http://istio-ingressgateway.istio-system${url}`;
     const req: TrafficRequest = {
-      from: step.from ?? 'ingressgateway',
+      from,
       method: step.method ?? 'GET',
-      url: step.url,
+      url,
       headers: step.headers ?? {},
       count: step.count ?? 10,
       concurrency: step.concurrency ?? 1,
@@ -398,7 +405,13 @@ export class LabEngine {
         opts.onResult?.(prior);
         continue;
       }
-      const r = await this.runStep(pack, lab, step.id, { consent: tokenFor(step) });
+      let r: StepResult;
+      try {
+        r = await this.runStep(pack, lab, step.id, { consent: tokenFor(step) });
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        r = { step: step.id, kind: step.kind, outcome: 'fail', message: err.message, at: Date.now() };
+      }
       out.push(r);
       opts.onResult?.(r);
     }

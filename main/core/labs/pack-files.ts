@@ -34,13 +34,13 @@ export async function readPackFolder(root: string): Promise<PackFiles> {
       if (e.name === 'node_modules' || e.name === '.git') continue;
       const st = await lstat(path.join(root, r));
       if (st.isSymbolicLink()) {
-        problems.push({ file: r, line: 0, message: 'symbolic links are not allowed in a lab pack' });
+        problems.push({ file: r, line: 1, message: 'symbolic links are not allowed in a lab pack' });
       } else if (st.isDirectory()) {
         await walk(r);
       } else if (st.isFile()) {
         if (files.size >= LIMITS.files) throw new Error(`${root}: more than ${LIMITS.files} files; is this a lab pack?`);
         if (st.size > LIMITS.fileBytes) {
-          problems.push({ file: r, line: 0, message: `file is larger than ${LIMITS.fileBytes} bytes` });
+          problems.push({ file: r, line: 1, message: `file is larger than ${LIMITS.fileBytes} bytes` });
           continue;
         }
         total += st.size;
@@ -92,7 +92,7 @@ export function readPackZip(zip: Uint8Array, zipName: string): PackFiles {
   try {
     modes = zipModes(zip);
   } catch (err) {
-    return { files: new Map(), problems: [{ file: zipName, line: 0, message: (err as Error).message }] };
+    return { files: new Map(), problems: [{ file: zipName, line: 1, message: (err as Error).message }] };
   }
   let total = 0;
   let count = 0;
@@ -102,31 +102,31 @@ export function readPackZip(zip: Uint8Array, zipName: string): PackFiles {
       filter: (f) => {
         const bad = checkEntryName(f.name);
         if (bad) {
-          problems.push({ file: `${zipName}!${f.name}`, line: 0, message: `archive entry ${bad}; refused` });
+          problems.push({ file: `${zipName}!${f.name}`, line: 1, message: `archive entry ${bad}; refused` });
           return false;
         }
         const mode = modes.get(f.name);
         if (mode !== undefined && (mode & S_IFMT) === S_IFLNK) {
-          problems.push({ file: `${zipName}!${f.name}`, line: 0, message: 'archive entry is a symbolic link; refused' });
+          problems.push({ file: `${zipName}!${f.name}`, line: 1, message: 'archive entry is a symbolic link; refused' });
           return false;
         }
         if (f.name.endsWith('/')) return false;
         count++;
         total += f.originalSize;
         if (count > LIMITS.files || f.originalSize > LIMITS.fileBytes || total > LIMITS.totalBytes || (f.size > 0 && f.originalSize / f.size > LIMITS.ratio && f.originalSize > 1024 * 1024)) {
-          problems.push({ file: `${zipName}!${f.name}`, line: 0, message: 'archive entry is too large or too compressed (possible zip bomb); refused' });
+          problems.push({ file: `${zipName}!${f.name}`, line: 1, message: 'archive entry is too large or too compressed (possible zip bomb); refused' });
           return false;
         }
         return true;
       },
     });
   } catch (err) {
-    return { files: new Map(), problems: [...problems, { file: zipName, line: 0, message: `cannot read the archive: ${(err as Error).message}` }] };
+    return { files: new Map(), problems: [...problems, { file: zipName, line: 1, message: `cannot read the archive: ${(err as Error).message}` }] };
   }
   const files = new Map<string, Uint8Array>();
   for (const [name, data] of Object.entries(raw)) {
     if (data.length > LIMITS.fileBytes) {
-      problems.push({ file: `${zipName}!${name}`, line: 0, message: 'archive entry inflates beyond its declared size; refused' });
+      problems.push({ file: `${zipName}!${name}`, line: 1, message: 'archive entry inflates beyond its declared size; refused' });
       continue;
     }
     files.set(name, data);

@@ -70,7 +70,7 @@ export function validatePackFiles(pack: PackFiles): { labs: LoadedLab[]; problem
     .filter((f) => f === 'lab.yaml' || /^[^/]+\/lab\.yaml$/.test(f))
     .map((f) => (f === 'lab.yaml' ? '' : f.slice(0, -'/lab.yaml'.length)))
     .sort();
-  if (!labDirs.length) problems.push({ file: 'lab.yaml', line: 0, message: 'no lab found: a pack holds folders that each contain a lab.yaml' });
+  if (!labDirs.length) problems.push({ file: 'lab.yaml', line: 1, message: 'no lab found: a pack holds folders that each contain a lab.yaml' });
   const labs: LoadedLab[] = [];
   const seen = new Map<string, string>();
   for (const dir of labDirs) {
@@ -137,7 +137,7 @@ function loadLab(files: Map<string, Uint8Array>, dir: string, problems: Problem[
     const mdFile = join(dir, `${lang}.md`);
     const md = files.get(mdFile);
     if (!md) {
-      if (lang === 'en') problems.push({ file: mdFile, line: 0, message: 'missing: every lab needs en.md' });
+      if (lang === 'en') problems.push({ file: mdFile, line: 1, message: 'missing: every lab needs en.md' });
       continue;
     }
     if (!spec.title[lang]) problems.push({ file: yamlFile, line: lineOfPath(located, ['title']), message: `${lang}.md exists but title.${lang} is missing` });
@@ -145,7 +145,7 @@ function loadLab(files: Map<string, Uint8Array>, dir: string, problems: Problem[
     const { text: t, problems: tp } = parseLabText(dec.decode(md), mdFile);
     problems.push(...tp);
     spec.steps.forEach((s, i) => {
-      if (!t.sections[s.id]) problems.push({ file: mdFile, line: 0, message: `no section for step "${s.id}" (lab.yaml:${stepLine(i)}); add a heading "## … {#${s.id}}"` });
+      if (!t.sections[s.id]) problems.push({ file: mdFile, line: 1, message: `no section for step "${s.id}" (lab.yaml:${stepLine(i)}); add a heading "## … {#${s.id}}"` });
     });
     for (const [sid, sec] of Object.entries(t.sections)) {
       if (!ids.has(sid)) problems.push({ file: mdFile, line: sec.line, message: `section {#${sid}} matches no step in lab.yaml` });

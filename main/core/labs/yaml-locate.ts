@@ -71,7 +71,8 @@ export function zodProblems(y: LocatedYaml, file: string, issues: readonly z.cor
       continue;
     }
     let message = issue.message;
-    if (issue.code === 'invalid_type' && /received undefined$/.test(message)) message = `missing required field (expected ${issue.expected})`;
+    const present = issue.path.length === 0 || y.doc.hasIn(issue.path as unknown[]);
+    if (!present) message = issue.code === 'invalid_type' ? `missing required field (expected ${issue.expected})` : `missing required field (${issue.message.replace(/^Invalid option: /, '')})`;
     if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) {
       const got = y.doc.getIn(issue.path as unknown[]);
       message = `unknown ${String(issue.discriminator)} ${JSON.stringify(got ?? null)}; expected one of ${(issue as { options?: unknown[] }).options?.join(', ')}`;

@@ -5,10 +5,14 @@ import type { CoreContext } from '../context.ts';
 import type { Handlers } from '../api/router.ts';
 import { ApiError } from '../api/errors.ts';
 import type { MeshBackend, PodInfo } from '../backend/types.ts';
-import { proxyConfigFrom } from './config-dump.ts';
+import { proxyConfigFrom, routeConfigByName } from './config-dump.ts';
+import { listenerForDestination } from './envoy-walk.ts';
 import { IptablesParseError, parseIptables } from './iptables-parse.ts';
 import { parseHostPort, walk } from './walk.ts';
 import { applySidecarEgress, compareScopes, SidecarHostError } from './sidecar-scope.ts';
+
+/** The ingress gateway Service's port 80 targets the gateway pod's 8080 (ISTIO-FACTS §3.3). */
+const GATEWAY_POD_PORT = 8080;
 
 export const DEFAULT_EGRESS_HOSTS = ['./*', 'istio-system/*'];
 
@@ -43,13 +47,21 @@ export function packetHandlers(ctx: CoreContext): Handlers<keyof typeof packetMe
         throw err;
       }
       const podConfig = proxyConfigFrom([{ doc: await b.proxyConfig(params.pod), origin: params.pod.name }]);
+      const notes: string[] = [];
       let gateway: { namespace: string; name: string } | undefined;
       let gatewayConfig;
       if (params.direction.startsWith('inbound') && !isGateway(pod)) {
         const gw = (await b.pods()).find(isGateway);
         if (gw) {
-          gateway = { namespace: gw.namespace, name: gw.name };
-          gatewayConfig = proxyConfigFrom([{ doc: await b.proxyConfig(gateway), origin: gw.name }]);
+          const cfg = proxyConfigFrom([{ doc: await b.proxyConfig({ namespace: gw.namespace, name: gw.name }), origin: gw.name }]);
+          // Without a Gateway resource the ingress gateway listens on nothing: walk from a client
+          // inside the mesh instead, and say why.
+          if (listenerForDestination(cfg, undefined, GATEWAY_POD_PORT) || routeConfigByName(cfg, `http.${GATEWAY_POD_PORT}`)) {
+            gateway = { namespace: gw.namespace, name: gw.name };
+            gatewayConfig = cfg;
+          } else {
+            notes.push(`the ingress gateway ${gw.namespace}/${gw.name} has no listener on ${GATEWAY_POD_PORT} (no Gateway resource applied, e.g. samples/bookinfo/networking/bookinfo-gateway.yaml); the walk starts at a client inside the mesh`);
+          }
         }
       }
       const result = walk({
@@ -63,11 +75,13 @@ export function packetHandlers(ctx: CoreContext): Handlers<keyof typeof packetMe
         ...(params.uid !== undefined ? { uid: params.uid } : {}),
         ...(params.path ? { path: params.path } : {}),
         ...(params.headers ? { headers: params.headers } : {}),
+        // Callers inside the mesh (sidecars, the gateway) speak Istio mTLS to the pod.
+        mtls: true,
       });
       return {
         direction: result.direction,
         hops: result.hops,
-        warnings: [...iptables.warnings, ...result.warnings],
+        warnings: [...notes, ...iptables.warnings, ...result.warnings],
         pod: { namespace: pod.namespace, name: pod.name, ...(pod.ip ? { ip: pod.ip } : {}) },
         ...(gateway ? { gateway } : {}),
         iptables: rulesText,

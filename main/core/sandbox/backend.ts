@@ -212,7 +212,7 @@ function podInfo(p: Pod): PodInfo {
     serviceAccount: p.workload.serviceAccount,
     labels: { ...p.workload.labels },
     injected: p.workload.injected,
-    ready: true,
+    ready: p.ready,
     phase: 'Running',
   };
 }

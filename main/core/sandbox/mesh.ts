@@ -58,6 +58,13 @@ export interface MeshOptions {
   epochMs?: number;
 }
 
+let platformCache: ManifestDoc[] | null = null;
+/** The platform files, parsed once per process (the store never mutates stored objects). */
+function platformDocs(): ManifestDoc[] {
+  platformCache ??= PLATFORM_FILES.flatMap((f) => parseManifestText(readFileSync(path.join(MANIFEST_DIR, f), 'utf8'), `assets/manifests/${f}`));
+  return platformCache;
+}
+
 const USER_AGENTS: Record<string, string> = { curl: 'curl/8.16.0', fortio: 'fortio.org/fortio-1.69.5', ingress: 'curl/8.16.0' };
 
 export class Mesh {
@@ -73,12 +80,7 @@ export class Mesh {
     this.clock = new VirtualClock(opts.epochMs);
     this.settings = { outboundTrafficPolicy: 'ALLOW_ANY', accessLogEncoding: 'TEXT', ...opts.settings };
     for (const o of ISTIO_SYSTEM_OBJECTS) this.store.put(o);
-    if (opts.platform !== false) {
-      for (const f of PLATFORM_FILES) {
-        const file = path.join(MANIFEST_DIR, f);
-        for (const d of parseManifestText(readFileSync(file, 'utf8'), `assets/manifests/${f}`)) this.store.put(d.object, d.source);
-      }
-    }
+    if (opts.platform !== false) for (const d of platformDocs()) this.store.put(d.object, d.source);
     this.compiled = new CompiledConfig(this.store);
     this.data = new DataPlane(this.compiled, this.rng, this.settings);
   }
@@ -153,15 +155,29 @@ export class Mesh {
     return pod;
   }
 
+  private readonly urlCache = new Map<string, ParsedUrl>();
+  private clientCache = new Map<string, Pod>();
+  private clientRevision = -1;
+
   /** One request at virtual time `at`. */
   send(req: SimRequest, at = this.clock.now): SimResponse {
-    this.config();
-    const client = this.clientPod(req.from);
-    const url = parseUrl(req.method, req.url);
+    const cfg = this.config();
+    if (this.clientRevision !== cfg.revision) {
+      this.clientCache.clear();
+      this.clientRevision = cfg.revision;
+    }
+    let client = this.clientCache.get(req.from);
+    if (!client) this.clientCache.set(req.from, (client = this.clientPod(req.from)));
+    const urlKey = `${req.method} ${req.url}`;
+    let url = this.urlCache.get(urlKey);
+    if (!url) {
+      url = parseUrl(req.method, req.url);
+      if (this.urlCache.size < 1000) this.urlCache.set(urlKey, url);
+    }
     const ua = USER_AGENTS[client.workload.app] ?? USER_AGENTS.curl;
     const trace: Trace = { requestId: this.rng.uuid(), records: [], hops: [], userAgent: ua };
     const headers: Record<string, string> = { 'user-agent': ua, 'x-request-id': trace.requestId };
-    for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
+    if (req.headers) for (const k in req.headers) headers[k.toLowerCase()] = req.headers[k];
     headers.host ??= url.port === url.defaultPort ? url.host : `${url.host}:${url.port}`;
     const out: OutRequest = {
       method: url.tcp ? 'TCP' : req.method.toUpperCase(),

@@ -71,9 +71,27 @@ const SIDECAR_UA = 'curl/8.16.0';
 const OVERFLOW = 'upstream_reset_before_response_started{overflow}';
 const CONNECT_FAILURE = 'upstream_reset_before_response_started{connection_failure}';
 
+/** Everything about a route destination that does not change between requests. */
+interface ClusterInfo {
+  svc?: Service;
+  known: boolean;
+  port: number;
+  fqdn: string;
+  cluster: string;
+  subsetMissing: boolean;
+  policy: TrafficPolicy;
+  targetPort: number;
+  endpoints: Pod[];
+  sni: string;
+  short: string;
+}
+
 export class DataPlane {
   readonly state = new ProxyState();
   private port = 32768;
+  /** Resolved destinations, valid for one config revision and one readiness state. */
+  private clusterCache = new Map<string, ClusterInfo>();
+  private cacheRevision = -1;
 
   constructor(
     public cfg: CompiledConfig,
@@ -96,10 +114,8 @@ export class DataPlane {
   fromPod(client: Pod, req: OutRequest, at: number, trace: Trace, appTimeoutMs = 0): AppCallResult {
     if (!client.workload.injected) return this.direct(client, req, at, trace);
     const svc = this.cfg.topology.service(req.host, client.namespace);
-    const port = svc?.ports.find((p) => p.port === req.port);
     const dstIp = svc ? svc.vip : externalIp(req.host);
     const listener: Listener = { gateway: 'mesh', downstreamLocal: `${dstIp}:${req.port}`, downstreamRemote: `${client.ip}:${this.ephemeral()}`, xff: null };
-    void port;
     return this.outbound(client, listener, req, at, trace, appTimeoutMs);
   }
 
@@ -150,7 +166,7 @@ export class DataPlane {
     if (!isGateway && !known) return this.unknownDestination(proxy, l, req, at, trace, svc, tcp);
 
     const input: MatchInput = {
-      path: req.path.split('?')[0],
+      path: pathOnly(req.path),
       query: req.path.includes('?') ? req.path.slice(req.path.indexOf('?') + 1) : '',
       method: req.method,
       authority: req.headers.host ?? req.host,
@@ -255,24 +271,15 @@ export class DataPlane {
     proxy: Pod, l: Listener, req: OutRequest, at: number, trace: Trace, dest: RouteDest, routeName: string | null,
     route: CompiledHttpRoute | null, appTimeoutMs: number, tcp: boolean, flags0 = '', sendAt = at,
   ): AppCallResult {
-    const cfg = this.cfg;
-    const svc = cfg.topology.service(dest.host, proxy.namespace);
-    const se = svc ? undefined : cfg.serviceEntry(dest.host);
-    const port = dest.port ?? (svc ? (svc.ports.length === 1 ? svc.ports[0].port : svc.ports.find((p) => p.port === req.port)?.port ?? svc.ports[0]?.port) : se?.ports.find((p) => p.port === req.port)?.port ?? se?.ports[0]?.port) ?? req.port;
-    const fqdn = svc?.fqdn ?? dest.host;
-    const cluster = `outbound|${port}|${dest.subset}|${fqdn}`;
-    const dr = cfg.destinationRule(fqdn);
-    const subset = dest.subset ? dr?.subsets.get(dest.subset) : undefined;
-    if ((!svc && !se) || (dest.subset && !subset)) {
+    const info = this.clusterInfo(dest, proxy.namespace, req.port);
+    const { svc, port, cluster, policy, targetPort, endpoints } = info;
+    if (!info.known || info.subsetMissing) {
       return this.localReply(proxy, l, req, at, trace, tcp ? 0 : 503, 'NC', 'cluster_not_found', null, routeName, tcp, sendAt - at, flags0);
     }
-    const policy: TrafficPolicy = subset?.policy ?? dr?.policy ?? DEFAULT_POLICY;
-    const targetPort = svc?.ports.find((p) => p.port === port)?.targetPort ?? port;
-    const endpoints: Pod[] = svc ? (subset ? svc.pods.filter((p) => Object.entries(subset.labels).every(([k, v]) => p.workload.labels[k] === v)) : svc.pods) : [];
     if (svc && endpoints.length === 0) {
       return this.localReply(proxy, l, req, at, trace, tcp ? 0 : 503, 'UH', 'no_healthy_upstream', cluster, routeName, tcp, sendAt - at, flags0);
     }
-    const sniFor = `outbound_.${port}_.${dest.subset}_.${fqdn}`;
+    const sniFor = info.sni;
     const breaker = this.state.breaker(proxy.name, cluster, policy);
     let start = sendAt;
     if (breaker) {
@@ -285,8 +292,9 @@ export class DataPlane {
     const retry = tcp ? null : route?.retries ?? DEFAULT_RETRY;
     const timeoutMs = route?.timeoutMs ?? 0;
     const deadline = timeoutMs > 0 ? start + timeoutMs : Infinity;
-    const tried = new Set<string>();
+    let tried: Set<string> | null = null;
     let fw: Forwarded | null = null;
+    let server: Pod | undefined;
     let attempt = 0;
     let t = start;
     let perTryTimedOut = false;
@@ -297,7 +305,8 @@ export class DataPlane {
       let upstreamLocal = `${proxy.ip}:${this.ephemeral()}`;
       if (svc) {
         const ep = pickEndpoint(this.state, proxy, cluster, endpoints, policy, outlier, tried, t, this.rng);
-        tried.add(ep.name);
+        server = ep;
+        if (retry && retry.attempts > attempt) (tried ??= new Set<string>()).add(ep.name);
         const mtls = this.usesMtls(proxy, ep, policy);
         fw = this.deliver(proxy, ep, targetPort, cluster, mtls ? sniFor : null, req, t + this.net(), trace, upstreamLocal, mtls, policy.tlsMode === 'ISTIO_MUTUAL' && !ep.workload.injected);
         outlier?.result(ep.name, fw.connectFailure ? 503 : fw.status, fw.endMs, policy, endpoints.length);
@@ -334,18 +343,17 @@ export class DataPlane {
     let flags = flags0;
     let details: string | null = 'via_upstream';
     let upstreamService: number | null = fw!.endMs - start;
-    const add = (f: string) => (flags = flags ? `${flags},${f}` : f);
     if (timedOut || perTryTimedOut) {
-      add('UT');
+      flags = addFlag(flags, 'UT');
       details = 'response_timeout';
       upstreamService = null;
     } else if (fw!.connectFailure) {
-      add('UF');
-      if (attempt > 0) add('URX');
+      flags = addFlag(flags, 'UF');
+      if (attempt > 0) flags = addFlag(flags, 'URX');
       details = CONNECT_FAILURE;
       status = 503;
       upstreamService = null;
-    } else if (attempt > 0 && retry && attempt >= retry.attempts && retriable(retry, fw!, false)) add('URX');
+    } else if (attempt > 0 && retry && attempt >= retry.attempts && retriable(retry, fw!, false)) flags = addFlag(flags, 'URX');
     let bytesOut = tcp || timedOut || fw!.connectFailure ? (tcp ? fw!.bytes : 0) : fw!.bytes;
     let termination: string | null = null;
     // The app's own client timeout (productpage's 3 s) fires first: the app closes the stream.
@@ -364,10 +372,42 @@ export class DataPlane {
     } else {
       this.record(proxy, trace, at, end, req, status, flags || '-', details, 0, bytesOut, upstreamService, cluster, fw!.upstreamHost, l, fw!.upstreamLocal, null, routeName, termination);
     }
-    const server = svc ? this.cfg.topology.podByIP(fw!.upstreamHost.split(':')[0]) : undefined;
-    this.hop(trace, proxy, server?.workload.name ?? dest.host, svc?.name ?? dest.host, server?.workload.version ?? null, tcp ? 0 : status, flags || '-', at, end);
+    this.hop(trace, proxy, server?.workload.name ?? dest.host, info.short, server?.workload.version ?? null, tcp ? 0 : status, flags || '-', at, end);
     if (tcp) return { status: fw!.connectFailure ? 0 : 200, endMs: end, data: fw!.data };
     return { status, endMs: end, data: status === fw!.status ? fw!.data : undefined };
+  }
+
+  private clusterInfo(dest: RouteDest, fromNs: string, reqPort: number): ClusterInfo {
+    const cfg = this.cfg;
+    if (this.cacheRevision !== cfg.revision || this.clusterCache.size > 10_000) {
+      this.clusterCache.clear();
+      this.cacheRevision = cfg.revision;
+    }
+    const key = `${fromNs}|${dest.host}|${dest.subset}|${dest.port ?? ''}|${reqPort}`;
+    let info = this.clusterCache.get(key);
+    if (info) return info;
+    const svc = cfg.topology.service(dest.host, fromNs);
+    const se = svc ? undefined : cfg.serviceEntry(dest.host);
+    const port = dest.port ?? (svc ? (svc.ports.length === 1 ? svc.ports[0].port : svc.ports.find((p) => p.port === reqPort)?.port ?? svc.ports[0]?.port) : se?.ports.find((p) => p.port === reqPort)?.port ?? se?.ports[0]?.port) ?? reqPort;
+    const fqdn = svc?.fqdn ?? dest.host;
+    const dr = cfg.destinationRule(fqdn);
+    const subset = dest.subset ? dr?.subsets.get(dest.subset) : undefined;
+    const ready = svc ? svc.pods.filter((p) => p.ready) : [];
+    info = {
+      svc,
+      known: !!(svc || se),
+      port,
+      fqdn,
+      cluster: `outbound|${port}|${dest.subset}|${fqdn}`,
+      subsetMissing: !!dest.subset && !subset,
+      policy: subset?.policy ?? dr?.policy ?? DEFAULT_POLICY,
+      targetPort: svc?.ports.find((p) => p.port === port)?.targetPort ?? port,
+      endpoints: subset ? ready.filter((p) => Object.entries(subset.labels).every(([k, v]) => p.workload.labels[k] === v)) : ready,
+      sni: `outbound_.${port}_.${dest.subset}_.${fqdn}`,
+      short: svc?.name ?? dest.host,
+    };
+    this.clusterCache.set(key, info);
+    return info;
   }
 
   private usesMtls(client: Pod, server: Pod, policy: TrafficPolicy): boolean {
@@ -381,6 +421,10 @@ export class DataPlane {
   private deliver(client: Pod, server: Pod, targetPort: number, cluster: string, sni: string | null, req: OutRequest, at: number, trace: Trace, upstreamLocal: string, mtls: boolean, tlsToPlain = false): Forwarded {
     const upstreamHost = `${server.ip}:${targetPort}`;
     const base = { upstreamHost, upstreamLocal };
+    if (server.drained && server.ready) {
+      server.ready = false;
+      this.clusterCache.clear();
+    }
     if (server.drained || tlsToPlain) return { ...base, status: 503, endMs: at + 0.3, connectFailure: true, bytes: 0 };
     if (server.workload.gateway) {
       const svcPort = this.cfg.topology.services.find((s) => s.pods.includes(server))?.ports.find((p) => p.targetPort === targetPort)?.port ?? targetPort;
@@ -395,7 +439,7 @@ export class DataPlane {
     const local = `127.0.0.6:${this.ephemeral()}`;
     const inboundCluster = `inbound|${targetPort}||`;
     void cluster;
-    const mode = mtlsMode(server, this.cfg.peerAuthn);
+    const mode = this.cfg.peerAuthn.length ? mtlsMode(server, this.cfg.peerAuthn) : 'PERMISSIVE';
     if (mode === 'STRICT' && !mtls) {
       // Plaintext to a STRICT workload: no filter chain matches, the connection is reset.
       const rec = this.rawRecord(server, trace, at, at + 0.1, null, 0, 'NR', 'filter_chain_not_found', 0, 0, null, null, null, null, dsLocal, upstreamLocal, null, null);
@@ -405,13 +449,13 @@ export class DataPlane {
     if (mtls && mode === 'DISABLE') return { ...base, status: 503, endMs: at + 0.3, connectFailure: true, bytes: 0 };
     const hdrs = req.headers;
     const method = req.tcp ? '' : req.method;
-    const denied = req.tcp
+    const denied = req.tcp || this.cfg.authz.length === 0
       ? null
       : authorize(server, this.cfg.authz, {
           principal: mtls ? `cluster.local/ns/${client.namespace}/sa/${client.workload.serviceAccount}` : null,
           sourceNamespace: mtls ? client.namespace : null,
           method,
-          path: req.path.split('?')[0],
+          path: pathOnly(req.path),
           port: targetPort,
         });
     if (denied) {
@@ -463,7 +507,9 @@ export class DataPlane {
       args: w?.args ?? [],
       call: (host, port, method, path, headers, at, timeoutMs) => {
         if (!pod) return { status: 0, endMs: at };
-        return this.fromPod(pod, { method, host, port, path, headers: { ...headers, host: `${host}:${port}` }, tcp: false, tls: false }, at, trace, timeoutMs);
+        // `headers` is a fresh object built by the app for this call.
+        headers.host = `${host}:${port}`;
+        return this.fromPod(pod, { method, host, port, path, headers, tcp: false, tls: false }, at, trace, timeoutMs);
       },
     };
   }
@@ -516,8 +562,22 @@ export class DataPlane {
   }
 
   private hop(trace: Trace, from: Pod, to: string, service: string | null, version: string | null, status: number, flags: string, at: number, end: number): void {
-    trace.hops.push({ from: from.workload.name, to, service: service ? service.split('.')[0] : null, version: version || null, status, flags, durationMs: end - at, startMs: at });
+    trace.hops.push({ from: from.workload.name, to, service: service ? shortName(service) : null, version: version || null, status, flags, durationMs: end - at, startMs: at });
   }
+}
+
+function pathOnly(p: string): string {
+  const i = p.indexOf('?');
+  return i === -1 ? p : p.slice(0, i);
+}
+
+function shortName(host: string): string {
+  const i = host.indexOf('.');
+  return i === -1 ? host : host.slice(0, i);
+}
+
+function addFlag(flags: string, f: string): string {
+  return flags ? `${flags},${f}` : f;
 }
 
 const DEFAULT_POLICY: TrafficPolicy = { lb: 'LEAST_REQUEST', maxConnections: 2 ** 32 - 1, maxPending: 2 ** 32 - 1, maxRequests: 2 ** 32 - 1, maxRequestsPerConnection: 0 };

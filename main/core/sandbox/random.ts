@@ -24,16 +24,18 @@ export class Rng {
   }
   /** An x-request-id shaped like Envoy's (UUID v4 text). */
   uuid(): string {
-    let s = '';
-    for (let i = 0; i < 32; i++) {
-      if (i === 8 || i === 12 || i === 16 || i === 20) s += '-';
-      const v = i === 12 ? 4 : i === 16 ? 8 + this.int(4) : this.int(16);
-      s += HEX[v];
-    }
-    return s;
+    const a = hex8(this.next());
+    const b = hex8(this.next());
+    const c = hex8(this.next());
+    const d = hex8(this.next());
+    // Version 4, variant 10xx.
+    return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${HEX[8 + (c.charCodeAt(0) & 3)]}${c.slice(1, 4)}-${c.slice(4, 8)}${d}`;
   }
 }
 const HEX = '0123456789abcdef';
+function hex8(x: number): string {
+  return ((x * 4294967296) >>> 0).toString(16).padStart(8, '0');
+}
 
 /** Stable 32-bit hash of a string (FNV-1a): names → IPs, pod hashes. */
 export function hash32(s: string): number {

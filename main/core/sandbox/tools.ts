@@ -56,7 +56,7 @@ export function runSandboxTool(mesh: Mesh, argv: string[]): ToolResult {
     if (what === 'pods' || what === 'pod' || what === 'po') {
       const pods = topo.pods.filter((p) => allNs || p.namespace === ns);
       if (pods.length === 0) return done('', 0, `No resources found in ${ns} namespace.\n`);
-      const rows = pods.map((p) => [...(allNs ? [p.namespace] : []), p.name, p.workload.injected ? '2/2' : '1/1', 'Running', '0', '5m']);
+      const rows = pods.map((p) => [...(allNs ? [p.namespace] : []), p.name, p.workload.injected ? (p.ready ? '2/2' : '1/2') : '1/1', 'Running', '0', '5m']);
       return done(table([[...(allNs ? ['NAMESPACE'] : []), 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], ...rows]));
     }
     if (what === 'svc' || what === 'service' || what === 'services') {

@@ -19,6 +19,11 @@ export interface Pod {
   workload: Workload;
   /** `POST /drain_listeners` on its proxy: connections to it fail until the pod is recreated. */
   drained: boolean;
+  /**
+   * Readiness as Kubernetes sees it. A drained proxy fails its readiness probe (pilot-agent's
+   * /healthz/ready checks Envoy), so after the first failed connection the pod leaves the endpoints.
+   */
+  ready: boolean;
 }
 
 export interface Workload {
@@ -161,7 +166,7 @@ export class Topology {
     for (let i = 0; i < replicas; i++) {
       const name = `${w.name}-${rsHash}-${podSuffix(hash32(`${ns}/${w.name}/${i}`), 5)}`;
       const prev = previous?.pods.find((p) => p.namespace === ns && p.name === name);
-      const pod: Pod = { name, namespace: ns, ip: allocIp(`${ns}/${name}`), node: node.name, locality: node.locality, workload: w, drained: prev?.drained ?? false };
+      const pod: Pod = { name, namespace: ns, ip: allocIp(`${ns}/${name}`), node: node.name, locality: node.locality, workload: w, drained: prev?.drained ?? false, ready: prev?.ready ?? true };
       w.pods.push(pod);
       this.pods.push(pod);
       this.podByIp.set(pod.ip, pod);

@@ -148,7 +148,7 @@ function priority(client: Pod, ep: Pod, failover: { from: string; to: string }[]
   return 3;
 }
 
-export function pickEndpoint(state: ProxyState, client: Pod, cluster: string, eps: Pod[], policy: TrafficPolicy, outlier: Outlier | null, tried: Set<string>, t: number, rng: Rng): Pod {
+export function pickEndpoint(state: ProxyState, client: Pod, cluster: string, eps: Pod[], policy: TrafficPolicy, outlier: Outlier | null, tried: Set<string> | null, t: number, rng: Rng): Pod {
   let pool = eps;
   if (outlier) {
     const healthy = pool.filter((p) => !outlier.ejected(p.name, t));
@@ -178,7 +178,7 @@ export function pickEndpoint(state: ProxyState, client: Pod, cluster: string, ep
     }
   }
   // Retries prefer hosts not tried yet (Istio's previous-hosts predicate).
-  if (tried.size > 0 && pool.length > 1) {
+  if (tried && tried.size > 0 && pool.length > 1) {
     const fresh = pool.filter((p) => !tried.has(p.name));
     if (fresh.length) pool = fresh;
   }

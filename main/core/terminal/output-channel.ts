@@ -20,7 +20,7 @@ export const DEFAULT_FLOW: FlowControlOptions = {
   highWatermark: 100_000,
   lowWatermark: 5_000,
   batchMs: 5,
-  maxBatchChars: 32 * 1024,
+  maxBatchChars: 64 * 1024,
   scrollbackChars: 256 * 1024,
   stallMs: 10_000,
 };
@@ -109,7 +109,12 @@ export class OutputChannel {
   }
 
   scrollback(): string {
-    return this.scroll.join('');
+    const text = this.scroll.join('');
+    if (this.scrollChars <= this.options.scrollbackChars) return text;
+    // Start at a line start so the replay does not begin in the middle of an escape sequence.
+    const cut = text.slice(text.length - this.options.scrollbackChars);
+    const nl = cut.indexOf('\n');
+    return nl >= 0 && nl < 4096 ? cut.slice(nl + 1) : cut;
   }
 
   close(): void {
@@ -149,15 +154,11 @@ export class OutputChannel {
   private remember(data: string): void {
     this.scroll.push(data);
     this.scrollChars += data.length;
+    // Drop whole chunks from the front while the rest still covers the limit: O(1) per push,
+    // no copying on the hot path (a flood reads the pty in ~4 KB chunks).
     const max = this.options.scrollbackChars;
-    if (this.scrollChars <= max * 1.25) return;
-    // Trim in bulk (not per push), and at a line start so the replay does not begin mid-sequence.
-    let text = this.scroll.join('');
-    text = text.slice(text.length - max);
-    const nl = text.indexOf('\n');
-    if (nl >= 0 && nl < 4096) text = text.slice(nl + 1);
-    this.scroll.length = 0;
-    this.scroll.push(text);
-    this.scrollChars = text.length;
+    while (this.scroll.length > 1 && this.scrollChars - this.scroll[0].length >= max) {
+      this.scrollChars -= this.scroll.shift()!.length;
+    }
   }
 }

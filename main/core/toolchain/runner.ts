@@ -143,6 +143,30 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
+/**
+ * Process groups still running, across every runner. If the app exits without disposing (an
+ * uncaught error, process.exit), the 'exit' hook still takes them down: detached children would
+ * otherwise outlive us.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pid: number | undefined): void {
+  if (pid === undefined || process.platform === 'win32') return;
+  liveGroups.add(pid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const g of liveGroups) {
+        try {
+          process.kill(-g, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    });
+  }
+}
+
 export class Runner {
   private readonly live = new Set<RunningProcess>();
 
@@ -249,7 +273,13 @@ export class Runner {
 
     const handle: RunningProcess = { id, pid: child.pid, argv: shownArgv, done, kill };
     this.live.add(handle);
-    done.finally(() => this.live.delete(handle)).catch(() => undefined);
+    trackGroup(child.pid);
+    done
+      .finally(() => {
+        this.live.delete(handle);
+        if (child.pid !== undefined) liveGroups.delete(child.pid);
+      })
+      .catch(() => undefined);
     return handle;
   }
 

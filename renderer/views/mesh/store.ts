@@ -9,7 +9,7 @@ export const MAX_TREES = 200;
 export const MAX_MARKERS = 80;
 const MARKER_MS = 900;
 const HOP_STAGGER_MS = 220;
-const MAX_SEEN = 4000;
+const MAX_SEEN = 8000;
 
 export interface GraphNode {
   id: string;
@@ -63,6 +63,21 @@ export interface MeshSnapshot {
   paused: boolean;
   diagnostics: CaptureDiagnostics | null;
   viewLatency: { p50: number | null; p95: number | null; samples: number };
+}
+
+/**
+ * Keeps the newest `max` entries. Rebuilding beats deleting from the front one by one: each
+ * deletion leaves a hole that the next `keys().next()` has to walk over.
+ */
+function trimMap<K, V>(m: Map<K, V>, max: number): Map<K, V> {
+  if (m.size <= max) return m;
+  return new Map([...m].slice(-max));
+}
+
+/** The TCP connection a hop used identifies it across re-sends (client port = server's peer port). */
+function hopKey(requestId: string, h: Hop, index: number): string {
+  const conn = h.outbound?.upstreamLocalAddress ?? h.inbound?.downstreamRemoteAddress ?? null;
+  return conn ? `${requestId}|${conn}|${h.path ?? ''}` : `${requestId}|${index}|${edgeKey(h)}`;
 }
 
 function edgeKey(h: Hop): string {
@@ -136,20 +151,31 @@ export class MeshStore {
   /** A batch of new or updated trees from `capture.requests` (or a snapshot). */
   applyRequests(trees: RequestTree[], now = Date.now(), animate = true): void {
     if (this.paused) return;
-    for (const t of trees) {
+    this.markers = this.markers.filter((m) => m.expiresAt > now);
+    // Only the newest requests of a big batch get a moving marker; the rest only count.
+    const animateFrom = animate ? Math.max(0, trees.length - MAX_MARKERS / 2) : trees.length;
+    trees.forEach((t, ti) => {
       this.trees.delete(t.requestId);
       this.trees.set(t.requestId, t);
       if (t.receivedAt) this.pendingLatency.push(t.receivedAt);
+      // A request is re-sent while its lines arrive; its hops may be re-ordered or gain their
+      // other side. Count a hop once its request is complete; animate it the first time it shows.
+      const complete = t.complete !== false;
       t.hops.forEach((h, i) => {
-        const key = `${t.requestId}|${i}|${edgeKey(h)}`;
-        if (this.seenHops.has(key)) return;
-        this.seenHops.set(key, true);
-        this.countHop(h, now);
-        if (animate) this.addMarker(edgeKey(h), i * HOP_STAGGER_MS, isError(h.status, h.flags), now);
+        const key = hopKey(t.requestId, h, i);
+        if (complete && !this.seenHops.has(`c|${key}`)) {
+          this.seenHops.set(`c|${key}`, true);
+          this.countHop(h, now);
+        }
+        if (ti >= animateFrom && !this.seenHops.has(`m|${key}`)) {
+          this.seenHops.set(`m|${key}`, true);
+          this.pushMarker(edgeKey(h), i * HOP_STAGGER_MS, isError(h.status, h.flags), now);
+        }
       });
-    }
-    while (this.trees.size > MAX_TREES) this.trees.delete(this.trees.keys().next().value!);
-    while (this.seenHops.size > MAX_SEEN) this.seenHops.delete(this.seenHops.keys().next().value!);
+    });
+    if (this.markers.length > MAX_MARKERS) this.markers = this.markers.slice(-MAX_MARKERS);
+    this.trees = trimMap(this.trees, MAX_TREES);
+    this.seenHops = trimMap(this.seenHops, MAX_SEEN);
     if (this.pendingLatency.length > 500) this.pendingLatency.splice(0, this.pendingLatency.length - 500);
     this.changed();
   }
@@ -171,10 +197,14 @@ export class MeshStore {
     e.lastAt = now;
   }
 
+  private pushMarker(edgeId: string, delayMs: number, error: boolean, now: number): void {
+    this.markers.push({ key: ++this.markerSeq, edgeId, delayMs, error, expiresAt: now + delayMs + MARKER_MS });
+  }
+
   private addMarker(edgeId: string, delayMs: number, error: boolean, now: number): void {
     this.markers = this.markers.filter((m) => m.expiresAt > now);
     if (this.markers.length >= MAX_MARKERS) this.markers.shift();
-    this.markers.push({ key: ++this.markerSeq, edgeId, delayMs, error, expiresAt: now + delayMs + MARKER_MS });
+    this.pushMarker(edgeId, delayMs, error, now);
   }
 
   /** Drops finished markers (the view calls this on a timer while markers are in flight). */
@@ -248,6 +278,17 @@ export class MeshStore {
         flags: e.flags,
         badges: badgesFor(e.flags, e.subsets, e.mirror),
       });
+    }
+    // Hops of requests still arriving show their edge right away (counted once complete).
+    for (const t of this.trees.values()) {
+      if (t.complete !== false) continue;
+      for (const h of t.hops) {
+        const id = edgeKey(h);
+        if (edges.has(id)) continue;
+        addNode(h.from);
+        addNode(h.to);
+        edges.set(id, { id, from: nodeId(h.from), to: nodeId(h.to), count: 0, rps: 0, errorRate: 0, p95: null, flags: {}, badges: [] });
+      }
     }
     // The core's sliding-window numbers take over where they exist.
     if (this.stats) {

@@ -1,5 +1,6 @@
 // The ordered hops beside the diagram. Each hop names its evidence and expands to the raw rule or
 // config object it came from.
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HopView } from './types.ts';
 
@@ -11,8 +12,15 @@ function evidence(h: HopView): string {
 
 export function HopList({ hops, step, onSelect }: { hops: HopView[]; step: number; onSelect: (i: number) => void }) {
   const { t } = useTranslation('packet');
+  const list = useRef<HTMLOListElement>(null);
+  // Keep the current hop in view inside the list (without scrolling the page).
+  useEffect(() => {
+    const ol = list.current;
+    const li = ol?.children[step] as HTMLElement | undefined;
+    if (ol && li) ol.scrollTo({ top: Math.max(0, li.offsetTop - ol.offsetTop - 8), behavior: 'smooth' });
+  }, [step]);
   return (
-    <ol className="pk-hops" data-testid="hop-list">
+    <ol className="pk-hops" data-testid="hop-list" ref={list}>
       {hops.map((h, i) => (
         <li key={i} className={`pk-hop pk-kind-${h.kind}${i === step ? ' pk-current' : ''}${i > step ? ' pk-future' : ''}`} data-testid={`hop-${i}`} data-kind={h.kind}>
           <button type="button" className="pk-hop-head" onClick={() => onSelect(i)} aria-current={i === step ? 'step' : undefined}>

@@ -12,16 +12,17 @@ interface Box {
 }
 
 const BOXES: Record<Place, Box> = {
-  client: { x: 16, y: 150, w: 92, h: 64 },
-  gateway: { x: 124, y: 150, w: 104, h: 64 },
-  network: { x: 246, y: 150, w: 84, h: 64 },
+  client: { x: 10, y: 150, w: 84, h: 64 },
+  gateway: { x: 104, y: 150, w: 132, h: 64 },
+  network: { x: 246, y: 150, w: 90, h: 64 },
   app: { x: 372, y: 44, w: 252, h: 60 },
   envoy: { x: 372, y: 128, w: 252, h: 112 },
   iptables: { x: 372, y: 264, w: 252, h: 60 },
   remote: { x: 656, y: 150, w: 96, h: 64 },
 };
 
-const center = (p: Place) => ({ x: BOXES[p].x + BOXES[p].w / 2, y: BOXES[p].y + BOXES[p].h / 2 });
+// The dot sits at the right edge of a box so it does not cover the box's text.
+const center = (p: Place) => ({ x: BOXES[p].x + BOXES[p].w - 16, y: BOXES[p].y + BOXES[p].h / 2 });
 
 function last(hops: HopView[], kind: HopView['kind'], upto: number, at?: Place): string | undefined {
   for (let i = upto; i >= 0; i--) if (hops[i]?.kind === kind && (!at || hops[i].at === at)) return hops[i].name;

@@ -1,0 +1,28 @@
+import { startApp } from '../../test/e2e/harness.ts';
+const app = await startApp();
+const { page } = app;
+await page.evaluate(() => localStorage.setItem('meshwalk.testHooks', '1'));
+await page.getByTestId('nav-terminal').click();
+await page.waitForFunction(() => window.__meshwalkTerm?.active && window.__meshwalkTerm.terminals.has(window.__meshwalkTerm.active));
+const id = await page.evaluate(() => window.__meshwalkTerm!.active!);
+await page.getByTestId(`terminal-pane-${id}`).click();
+await page.keyboard.type('echo RE""ADY\n');
+await page.waitForFunction((id) => window.__meshwalkTerm!.screen(id).some((l) => l.startsWith('READY')), id);
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Profiler.enable');
+await cdp.send('Profiler.start');
+let ev = 0, chars = 0; app.core.events.on('terminal.data', (d) => { ev++; chars += d.data.length; });
+const t = Date.now();
+await page.keyboard.type('head -c 4000000 /tmp/mwt/p.txt; echo DO""NE\n');
+await page.waitForFunction((id) => window.__meshwalkTerm!.screen(id).some((l) => l.startsWith('DONE')), id, { timeout: 60000, polling: 50 });
+console.log('4MB in', Date.now() - t, 'ms', 'events', ev, 'avg', Math.round(chars / ev));
+const { profile } = await cdp.send('Profiler.stop');
+const self = new Map<string, number>();
+const byId = new Map(profile.nodes.map((n: any) => [n.id, n]));
+profile.samples!.forEach((s: number, i: number) => {
+  const n: any = byId.get(s);
+  const k = `${n.callFrame.functionName} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+  self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas![i] ?? 0));
+});
+console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${(v / 1000).toFixed(0)}ms ${k}`).join('\n'));
+await app.close();

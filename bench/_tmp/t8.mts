@@ -1,0 +1,15 @@
+import * as pty from 'node-pty';
+import { shellLaunch } from '../../main/core/terminal/shell-launch.ts';
+const l = shellLaunch({ dataDir: '/tmp/mwt/d', baseEnv: process.env });
+const useLaunch = process.env.L === '1';
+const p = useLaunch ? pty.spawn(l.file, l.args, { name: 'xterm-256color', cols: 120, rows: 40, cwd: l.cwd, env: l.env }) : pty.spawn('/bin/bash', ['--norc', '-i'], { cols: 120, rows: 40, env: process.env as any });
+let n = 0; let chunks = 0;
+let work = process.env.W === '1';
+const keep: string[] = [];
+await new Promise((r) => setTimeout(r, 800));
+const done = new Promise<void>((resolve) => p.onData((d) => { n += d.length; chunks++; if (work) keep.push(d); if (d.includes('DONE')) resolve(); }));
+const t = Date.now(); n = 0;
+p.write('cat /tmp/mwt/p.txt; echo DO""NE\r');
+await done;
+console.log(process.env.L, process.env.W, 'MB/s', (n / 1e6 / ((Date.now() - t) / 1000)).toFixed(1), 'chunks', chunks);
+p.kill();

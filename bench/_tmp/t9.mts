@@ -1,0 +1,18 @@
+import * as pty from 'node-pty';
+import { shellLaunch } from '../../main/core/terminal/shell-launch.ts';
+const l = shellLaunch({ dataDir: '/tmp/mwt/d', baseEnv: process.env });
+const variant = process.env.V!;
+const args = variant.includes('a') ? l.args : ['--norc', '-i'];
+const env = variant.includes('e') ? l.env : (process.env as any);
+const name = variant.includes('n') ? 'xterm-256color' : 'xterm';
+const cwd = variant.includes('c') ? l.cwd : process.cwd();
+const p = pty.spawn('/bin/bash', args, { name, cols: 120, rows: 40, cwd, env });
+let n = 0;
+await new Promise<void>((r) => { const sub = p.onData((d) => { if (d.includes('READY')) { sub.dispose(); r(); } }); p.write('echo RE""ADY\r'); });
+const t0 = Date.now(); await new Promise((r) => setTimeout(r, 200));
+const done = new Promise<void>((resolve) => p.onData((d) => { n += d.length; if (d.includes('DONE')) resolve(); }));
+const t = Date.now(); n = 0;
+p.write('type cat; cat /tmp/mwt/p.txt; echo DO""NE\r');
+await done;
+console.log(variant, 'MB/s', (n / 1e6 / ((Date.now() - t) / 1000)).toFixed(1));
+p.kill();

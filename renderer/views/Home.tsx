@@ -44,6 +44,13 @@ export default function HomeView(_props: { route?: string }) {
     'backend.status',
     useCallback((b) => setInfo((i) => (i ? { ...i, backend: b } : i)), []),
   );
+  const [notices, setNotices] = useState<{ message: string; fix?: string }[]>([]);
+  useEvent(
+    'notice',
+    useCallback((n) => {
+      if (n.level !== 'info') setNotices((list) => [...list.filter((x) => x.message !== n.message), { message: n.message, fix: n.fix }].slice(-3));
+    }, []),
+  );
   useEvent(
     'cluster.tunnel',
     useCallback((tunnel) => setStatus((s) => (s ? { ...s, tunnel } : s)), []),
@@ -107,6 +114,9 @@ export default function HomeView(_props: { route?: string }) {
         </dl>
       )}
       {action.error && <ErrorNote error={action.error} testId="action-error" />}
+      {notices.map((n) => (
+        <ErrorNote key={n.message} error={n} testId="notice" />
+      ))}
       {doctor.error && <ErrorNote error={doctor.error} testId="doctor-error" />}
       <div className="home-grid">
         <DoctorPanel report={report} busy={doctor.busy !== null} onRun={() => void runDoctor()} onAction={(a) => void onAction(a)} />

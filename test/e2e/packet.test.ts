@@ -69,7 +69,9 @@ describe.skipIf(skip)('Packet view (Chromium)', () => {
       // starts at the gateway's listener 0.0.0.0_8080.
       const file = path.join(projectRoot, 'assets/manifests/bookinfo-gateway.yaml');
       const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d, index) => ({ source: { file, index, line: 1 }, object: d.toJS() as KubeObject }));
-      await (await app.core.ctx.backends.current()).apply(docs);
+      // And a ServiceEntry for the egress walk (Istio's egress task: www.google.com, HTTPS).
+      const se: KubeObject = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'google', namespace: 'default' }, spec: { hosts: ['www.google.com'], ports: [{ number: 443, name: 'https', protocol: 'HTTPS' }], resolution: 'DNS', location: 'MESH_EXTERNAL' } };
+      await (await app.core.ctx.backends.current()).apply([...docs, { source: { file: 'e2e', index: 0, line: 1 }, object: se }]);
     } else {
       console.warn(`[e2e packet] sandbox backend cannot walk (${note}); using the recorded-fixture backend`);
       const fb = fixtureBackend();
@@ -123,7 +125,8 @@ describe.skipIf(skip)('Packet view (Chromium)', () => {
     const k = await kinds(page);
     expect(k).toContain('cluster');
     expect(k).toContain('bypass');
-    if (note) expect(ev).toContain('PassthroughCluster');
+    // Sandbox: the ServiceEntry's cluster; recorded fixtures (no ServiceEntry): the passthrough.
+    expect(ev).toContain(note ? 'PassthroughCluster' : 'outbound|443||www.google.com');
     await showHop(page, 'cluster');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'packet-egress.png'), fullPage: false });
   });

@@ -97,6 +97,10 @@ async function istioctl(args, mode) {
     if (args.includes('--remote=false')) return out(fixture('istioctl-version-client.json')), 0;
     return out(fixture('istioctl-version-json.kyma-test.json').replace('"version": "1.11.1",\n\t\t  "revision": "ce62', '"version": "1.30.3",\n\t\t  "revision": "ce62')), 0;
   }
+  if (args[0] === 'proxy-config' && args[1] === 'all') {
+    out(JSON.stringify({ configs: [{ '@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap: { node: { id: `sidecar~10.244.0.9~${args[2]}.${args[args.indexOf('-n') + 1]}~default.svc.cluster.local` } } }] }));
+    return 0;
+  }
   if (args[0] === 'install') {
     if (mode === 'hang') {
       out('✔ Istio core installed ⛵️');

@@ -10,16 +10,20 @@ function channel(over: Partial<typeof DEFAULT_FLOW> = {}) {
 }
 
 describe('output channel', () => {
-  it('coalesces pushes within the batch window and flushes big batches at once', async () => {
+  it('sends output after a quiet spell at once, coalesces what follows, and flushes big batches early', async () => {
     const { c, sent } = channel({ batchMs: 10, maxBatchChars: 100 });
     c.attach();
+    c.push('echo');
+    expect(sent).toEqual(['echo']);
     c.push('a');
     c.push('b');
-    expect(sent).toEqual([]);
+    expect(sent).toEqual(['echo']);
     await new Promise((r) => setTimeout(r, 30));
-    expect(sent).toEqual(['ab']);
+    expect(sent).toEqual(['echo', 'ab']);
+    c.push('c');
     c.push('x'.repeat(150));
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(4);
+    expect(sent[3]).toBe('x'.repeat(150));
   });
 
   it('pauses above the high watermark and resumes below the low one', () => {

@@ -111,5 +111,7 @@ describe('cluster backend', () => {
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(r.stdout).clientVersion.gitVersion).toBe('v1.32.4-dispatcher');
     await expect(backend.runTool(['bash', '-c', 'id'])).rejects.toBeInstanceOf(ApiError);
+    const dump = await backend.proxyConfig({ namespace: 'default', name: 'productpage-v1-6987489c74-lpkgl' });
+    expect((dump.configs[0] as { bootstrap: { node: { id: string } } }).bootstrap.node.id).toBe('sidecar~10.244.0.9~productpage-v1-6987489c74-lpkgl.default~default.svc.cluster.local');
   });
 });

@@ -22,14 +22,14 @@ describe('child processes and quitting', () => {
     core.events.on('cluster.tunnel', (t) => tunnelEvents.push(t.state));
     const state = (await core.router.invoke('cluster.tunnel.start', {}, { transport: 'test', signal: new AbortController().signal })) as { state: string; pid?: number };
     expect(state.state).toBe('running');
-    await waitUntil(() => readPids(pidfile).length === 2);
+    await waitUntil(() => readPids(pidfile).length === 2, 15_000);
     const pids = readPids(pidfile);
     expect(pids).toContain(state.pid);
     expect(pids.every(isAlive)).toBe(true);
     // A one-shot command still running at quit dies too.
     const svc = clusterService(core.ctx);
     const hanging = svc.tc.run('minikube', ['start'], { env: { ...(await svc.tc.env()), STANDIN_MINIKUBE: 'hang' } });
-    await waitUntil(() => readPids(pidfile).length === 4);
+    await waitUntil(() => readPids(pidfile).length === 4, 15_000);
     const all = readPids(pidfile);
 
     await core.dispose();
@@ -55,7 +55,7 @@ describe('child processes and quitting', () => {
         if (d) details.push(d);
       },
     });
-    await waitUntil(() => child.state === 'failed', 10_000);
+    await waitUntil(() => child.state === 'failed', 20_000);
     expect(states).toEqual(['running', 'restarting', 'running', 'restarting', 'running', 'failed']);
     expect(readPids(pidfile)).toHaveLength(3);
     expect(details.at(-1)).toMatch(/^tunnel:meshwalk exited with code 1: .*TUNNEL_ALREADY_RUNNING/);

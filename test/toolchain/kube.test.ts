@@ -141,6 +141,20 @@ describe('server-side apply', () => {
     server = await new FakeApiServer().start();
   });
 
+  it('cluster-scoped objects get no namespace; namespaced ones go to the lab namespace, not the context\'s', async () => {
+    server.routes.push((req, res) => {
+      if (req.path !== '/api/v1/namespaces/labs') return false;
+      if (req.method === 'GET') return json(res, 404, status(404, 'NotFound', 'namespaces "labs" not found'));
+      return json(res, 201, { ...JSON.parse(req.body), metadata: { ...JSON.parse(req.body).metadata, resourceVersion: '7' } });
+    });
+    const ns = parseManifestText('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: labs\n  labels: {istio-injection: enabled}\n', 'namespace labs');
+    const out = await new Kube(server.kubeconfig(dir), events, 'labs').apply(ns);
+    expect(out[0]).toMatchObject({ action: 'created', ref: { kind: 'Namespace', name: 'labs' } });
+    const patch = server.requests.find((r) => r.method === 'PATCH')!;
+    expect(JSON.parse(patch.body).metadata).toEqual({ name: 'labs', labels: { 'istio-injection': 'enabled' } });
+    expect(ns[0].object.metadata.namespace).toBeUndefined(); // the caller's document is not mutated
+  });
+
   it('delete reports deleted and not-found', async () => {
     server.routes.push((req, res) => (req.method === 'DELETE' ? (req.path.endsWith('/destinationrules/reviews') ? json(res, 200, status(200, '', 'deleted')) : json(res, 404, status(404, 'NotFound', 'not found'))) : false));
     const out = await kube().delete(docs());

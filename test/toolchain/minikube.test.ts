@@ -2,7 +2,7 @@
 // stand-in, status exit codes, and the Kubernetes version chosen for the istioctl found.
 import { afterEach, describe, expect, it } from 'vitest';
 import { toolchain } from '../../main/core/toolchain/index.ts';
-import { Minikube, parseCloudEvent, parseStatus, startArgs, type MinikubeEvent } from '../../main/core/cluster/minikube.ts';
+import { Minikube, parseCloudEvent, parseStatus, startArgs, tunnelNeedsSudo, type MinikubeEvent } from '../../main/core/cluster/minikube.ts';
 import { kubernetesVersionFor, checkCompat, parseVersion } from '../../main/core/cluster/versions.ts';
 import { ApiError } from '../../main/core/api/errors.ts';
 import { disposeAll, fakeCtx, fixture, standinEnv } from './helpers.ts';
@@ -74,6 +74,14 @@ describe('minikube through the stand-in', () => {
     expect(await mk('success').status('meshwalk')).toMatchObject({ exists: true, running: true, apiServer: 'Running' });
     expect(await mk('status-missing').status('meshwalk')).toMatchObject({ exists: false, running: false, exitCode: 85 });
     expect(parseStatus('m', { stdout: '[{"Name":"m","Host":"Stopped","Kubelet":"Stopped","APIServer":"Stopped"}]', stderr: '', exitCode: 7 })).toMatchObject({ exists: true, running: false, host: 'Stopped' });
+  });
+});
+
+describe('tunnel', () => {
+  it('spots a tunnel waiting for a sudo password (route-mode transcript)', () => {
+    const lines = fixture('minikube-tunnel-route-mode.txt').split('\n');
+    expect(lines.filter(tunnelNeedsSudo)).toEqual(['Password:']);
+    expect(tunnelNeedsSudo('🔑  sudo permission will be asked for it.')).toBe(true);
   });
 });
 

@@ -61,7 +61,8 @@ describe('runner', () => {
 
   it('kills the whole process tree after the timeout', async () => {
     const { runner, env, pidfile } = setup({ STANDIN_MINIKUBE: 'hang' });
-    const r = await runner.run('minikube', ['start', '--output=json'], { env, timeoutMs: 1500 });
+    // Long enough for the stand-in to start its grandchild even on a busy machine.
+    const r = await runner.run('minikube', ['start', '--output=json'], { env, timeoutMs: 6000 });
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).toBeNull();
     const pids = readPids(pidfile);
@@ -73,7 +74,7 @@ describe('runner', () => {
     const { runner, env, pidfile } = setup({ STANDIN_MINIKUBE: 'hang' });
     const ac = new AbortController();
     const p = runner.run('minikube', ['start'], { env, signal: ac.signal });
-    await waitUntil(() => readPids(pidfile).length === 2);
+    await waitUntil(() => readPids(pidfile).length === 2, 15_000);
     const pids = readPids(pidfile);
     expect(pids.every(isAlive)).toBe(true);
     ac.abort();

@@ -15,6 +15,8 @@ export interface CaptureServiceOptions {
   statsEveryMs?: number;
   /** Recent request trees kept for the list and replay. */
   keepTrees?: number;
+  /** Most request trees in one `capture.requests` event. */
+  maxPerBatch?: number;
 }
 
 const SETTLE_MS = { sandbox: 300, cluster: 1_500 } as const;
@@ -30,6 +32,7 @@ export class CaptureService {
   private statsDirty = false;
   private lastDiag = '';
   private readonly keepTrees: number;
+  private readonly maxPerBatch: number;
   private readonly offHub: () => void;
 
   constructor(
@@ -38,6 +41,7 @@ export class CaptureService {
     opts: CaptureServiceOptions = {},
   ) {
     this.keepTrees = opts.keepTrees ?? 2_000;
+    this.maxPerBatch = opts.maxPerBatch ?? 400;
     // Follow whichever backend becomes active, without creating one ourselves at start-up.
     this.offHub = backends.onChange((b) => this.attach(b));
     this.timers.push(setInterval(() => this.flushRequests(), opts.requestsEveryMs ?? 75));
@@ -86,7 +90,9 @@ export class CaptureService {
     for (const t of done) this.remember(t);
     if (done.length) this.statsDirty = true;
     if (this.paused || this.pendingEmit.size === 0) return;
-    const trees = [...this.pendingEmit.values()];
+    // Under heavy load (fortio at hundreds of qps) send only the newest requests; the numbers
+    // still count every one, and replay has them all.
+    const trees = [...this.pendingEmit.values()].slice(-this.maxPerBatch);
     this.pendingEmit = new Map();
     this.events.emit('capture.requests', { emittedAt: Date.now(), trees });
   }

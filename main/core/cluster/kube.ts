@@ -379,7 +379,7 @@ export class Kube {
   /**
    * Follow a container's log. A dropped stream resumes with sinceTime; lines already delivered
    * (same or older timestamp) are skipped, so a resume never duplicates. Resolves on abort, or
-   * when the container is gone (404).
+   * when the pod is gone (404); gives up with an error after repeated failures.
    */
   async followLogs(namespace: string, pod: string, container: string, onLine: (l: LogLine) => void, opts: { signal?: AbortSignal; sinceTime?: string; tailLines?: number; retryMs?: number } = {}): Promise<void> {
     const log = new Log(this.kc);
@@ -445,7 +445,8 @@ export class Kube {
       });
       const err = await ended;
       if (opts.signal?.aborted) return;
-      if (err instanceof ApiException && (err.code === 404 || err.code === 400)) return;
+      // 404: the pod is gone. (400 "container is waiting to start" is retried like a drop.)
+      if (err instanceof ApiException && err.code === 404) return;
       failures = got ? 0 : failures + 1;
       if (failures >= 8) throw toKubeError(err ?? new Error('log stream keeps closing'), this.server);
       await new Promise((r) => setTimeout(r, (opts.retryMs ?? 500) * Math.max(1, failures)));

@@ -195,11 +195,25 @@ export class Minikube {
   }
 
   /** `minikube tunnel`: kept running by the supervisor; killed when the app quits. */
-  async tunnel(profile: string, onState?: (s: SupervisedState, detail?: string) => void): Promise<Supervised> {
+  async tunnel(profile: string, onState?: (s: SupervisedState, detail?: string) => void, onNeedsSudo?: () => void): Promise<Supervised> {
+    let asked = false;
     return this.tc.supervisor.start(`tunnel:${profile}`, 'minikube', ['tunnel', '--profile', profile], {
       env: await this.tc.env(),
       purpose: 'Expose the ingress gateway (LoadBalancer) on this machine',
       onState,
+      onLine: (_s, line) => {
+        // Route mode (Linux) and privileged ports (80/443 on macOS) need sudo, which cannot prompt
+        // without a terminal: tell the learner once.
+        if (!asked && tunnelNeedsSudo(line)) {
+          asked = true;
+          onNeedsSudo?.();
+        }
+      },
     });
   }
+}
+
+/** `minikube tunnel` output that means it is waiting for a sudo password. */
+export function tunnelNeedsSudo(line: string): boolean {
+  return /^Password:|sudo permission will be asked|\[sudo\] password/.test(line.trim());
 }

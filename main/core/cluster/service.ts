@@ -8,7 +8,7 @@ import { toolchain, type Toolchain } from '../toolchain/index.ts';
 import { runDoctor } from '../toolchain/doctor.ts';
 import type { Supervised } from '../toolchain/supervisor.ts';
 import { Bookinfo } from './bookinfo.ts';
-import { Istio } from './istio.ts';
+import { Istio, versionMismatch } from './istio.ts';
 import { Kube } from './kube.ts';
 import { copyContext, currentContext, listUserContexts, type UserContext } from './kubeconfig.ts';
 import { Minikube } from './minikube.ts';
@@ -100,8 +100,10 @@ export class ClusterService {
             this.progress({ task: 'start', ...last, state: ev.name === 'Done' ? 'done' : 'running' });
           } else if (ev.type === 'download' && ev.progress !== undefined) {
             this.progress({ task: 'start', ...last, message: `Downloading ${ev.artifact}: ${Math.round(ev.progress * 100)}%`, state: 'running' });
-          } else if (ev.type === 'warning' || ev.type === 'error') {
-            this.ctx.events.emit('notice', { level: ev.type === 'error' ? 'error' : 'warn', message: ev.message });
+          } else if (ev.type === 'warning' || (ev.type === 'error' && !ev.reason)) {
+            // Advice lines (proxy, registry access). An error with a reason id ends the start and is
+            // reported as the call's error instead.
+            this.ctx.events.emit('notice', { level: 'warn', message: ev.message });
           }
         },
       });
@@ -162,7 +164,6 @@ export class ClusterService {
       throw err;
     }
     const v = await this.istio.versions().catch(() => null);
-    const { versionMismatch } = await import('./istio.ts');
     const warning = v ? (versionMismatch(v) ?? undefined) : undefined;
     step(total, 'Istio installed', v?.controlPlane[0] ? `Istio ${v.controlPlane[0]}` : 'Istio installed', 'done');
     return { version: v?.controlPlane[0] ?? v?.client?.raw, ...(warning ? { warning } : {}) };
@@ -195,9 +196,19 @@ export class ClusterService {
 
   async startTunnel(): Promise<ClusterStatus['tunnel']> {
     if (this.settings.mode !== 'minikube') throw new ApiError('bad_request', 'minikube tunnel only applies to Meshwalk\'s minikube profile');
-    this.tunnelProc = await this.minikube.tunnel(this.settings.profile, (state, detail) => {
-      this.ctx.events.emit('cluster.tunnel', { state, ...(detail ? { detail } : {}), ...(this.tunnelProc?.pid ? { pid: this.tunnelProc.pid } : {}) });
-    });
+    const profile = this.settings.profile;
+    this.tunnelProc = await this.minikube.tunnel(
+      profile,
+      (state, detail) => {
+        this.ctx.events.emit('cluster.tunnel', { state, ...(detail ? { detail } : {}), ...(this.tunnelProc?.pid ? { pid: this.tunnelProc.pid } : {}) });
+      },
+      () =>
+        this.ctx.events.emit('notice', {
+          level: 'warn',
+          message: 'minikube tunnel is asking for your password (it needs sudo for the route or for ports 80/443)',
+          fix: `Run it in a terminal instead: minikube tunnel --profile ${profile} — or use the node port (Bookinfo works without the tunnel)`,
+        }),
+    );
     return this.tunnelState();
   }
 

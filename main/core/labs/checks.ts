@@ -46,6 +46,7 @@ export function requestMatches(r: CapturedRequest, m: RequestMatch): boolean {
   if (m.status !== undefined && r.response.status !== m.status) return false;
   if (m.reached && !hops(r).some((h) => !h.mirror && workloadMatches(h.to, m.reached!))) return false;
   if (m.mirroredTo && !hops(r).some((h) => h.mirror && workloadMatches(h.to, m.mirroredTo!))) return false;
+  if (m.received && !hops(r).some((h) => workloadMatches(h.to, m.received!))) return false;
   if (m.flag !== undefined && !hops(r).some((h) => h.flags.includes(m.flag!))) return false;
   if (m.stars !== undefined && v?.stars !== m.stars) return false;
   if (m.reviews !== undefined && v?.reviews !== m.reviews) return false;
@@ -65,6 +66,7 @@ export function describeMatch(m: RequestMatch): string {
   if (m.status !== undefined) parts.push(`status ${m.status}`);
   if (m.reached) parts.push(`reached ${wl(m.reached)}`);
   if (m.mirroredTo) parts.push(`mirrored to ${wl(m.mirroredTo)}`);
+  if (m.received) parts.push(`received by ${wl(m.received)}`);
   if (m.flag !== undefined) parts.push(`flag ${m.flag}`);
   if (m.stars !== undefined) parts.push(m.stars === 'none' ? 'no stars' : `${m.stars} stars`);
   if (m.reviews !== undefined) parts.push(`reviews ${m.reviews}`);

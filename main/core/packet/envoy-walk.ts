@@ -538,6 +538,14 @@ function followCluster(pc: ProxyConfig, req: EnvoyRequest, opts: WalkOptions, re
     return res;
   }
   const eps = endpointsOf(pc, cl, clusterName);
+  const parts = parseClusterName(clusterName);
+  if ((!eps || !eps.length) && (type === 'STRICT_DNS' || type === 'LOGICAL_DNS') && parts) {
+    // A DNS cluster (ServiceEntry with resolution DNS): Envoy resolves the host itself.
+    const port = Number(parts.port) || req.dstPort;
+    res.endpoint = { address: parts.host, port };
+    hops.push({ kind: 'endpoint', at, address: `${parts.host}:${port}`, explain: `${type} cluster: Envoy resolves ${parts.host} with DNS and connects to one of the addresses on port ${port}.`, detail: { resolution: type } });
+    return res;
+  }
   if (!eps) {
     const w = `no endpoints for ${clusterName} in the config dump (add them: istioctl proxy-config endpoints <pod> -o json)`;
     warnings.push(w);

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { arr, f, type ProxyConfig } from './config-dump.ts';
 import { walkEnvoy, type EnvoyRequest, type EnvoyResult } from './envoy-walk.ts';
 import { evaluate, outInterface, type EvalStep, type Packet, type Verdict } from './iptables-eval.ts';
-import { ruleSetFor, type Condition, type ParsedIptables } from './iptables-parse.ts';
+import { ruleSetFor, type Condition, type ParsedIptables, type RuleSet } from './iptables-parse.ts';
 import type { Direction, Hop, Walk } from './types.ts';
 
 export const PROXY_UID = 1337;
@@ -76,8 +76,7 @@ function istioHint(step: EvalStep, conds: Condition[]): string | undefined {
   return undefined;
 }
 
-function iptablesHops(v: Verdict, ipt: ParsedIptables, at: Hop['at'] = 'iptables'): Hop[] {
-  const rs = ruleSetFor(ipt, 'ipv4') ?? ipt.rulesets[0];
+function iptablesHops(v: Verdict, rs: RuleSet, at: Hop['at'] = 'iptables'): Hop[] {
   const condsOf = (s: EvalStep): Condition[] => rs.tables[s.table]?.chains[s.chain]?.rules[s.index - 1]?.conditions ?? [];
   return v.steps.map((s) => {
     const conds = condsOf(s);
@@ -144,7 +143,7 @@ function runIptables(ipt: ParsedIptables | undefined, p: Packet, warnings: strin
   }
   const verdict = evaluate(rs, p);
   for (const u of verdict.undecided) warnings.push(`${u.chain} rule ${u.index} (${u.rule}): ${u.note}`);
-  return { verdict, hops: [...iptablesHops(verdict, ipt), verdictHop(verdict, p)] };
+  return { verdict, hops: [...iptablesHops(verdict, rs), verdictHop(verdict, p)] };
 }
 
 // ---- helpers ------------------------------------------------------------------------------

@@ -89,8 +89,7 @@ export class Mesh {
   config(): CompiledConfig {
     if (this.compiled.revision !== this.store.revision) {
       this.compiled = new CompiledConfig(this.store, this.compiled);
-      this.data.cfg = this.compiled;
-      this.data.state.clear();
+      this.data.reconfigure(this.compiled);
     }
     return this.compiled;
   }

@@ -4,9 +4,9 @@
 import type { LogRecord } from './access-log-format.ts';
 import { externalIp, type CompiledConfig } from './compiled.ts';
 import type { Rng } from './random.ts';
-import { DEFAULT_RETRY, firstHttpRoute, pickWeighted, type CompiledHttpRoute, type MatchInput, type RouteDest, type TrafficPolicy } from './routing.ts';
+import { DEFAULT_RETRY, firstHttpRoute, hostMatches, pickWeighted, type CompiledHttpRoute, type MatchInput, type RouteDest, type TrafficPolicy } from './routing.ts';
 import { authorize, mtlsMode } from './security.ts';
-import type { Pod, Service, Workload } from './topology.ts';
+import type { Pod, Service } from './topology.ts';
 import { serve, type AppCallResult, type AppData, type AppEnv, type AppRequest } from './workloads.ts';
 import { pickEndpoint, ProxyState } from './upstream.ts';
 
@@ -92,12 +92,21 @@ export class DataPlane {
   /** Resolved destinations, valid for one config revision and one readiness state. */
   private clusterCache = new Map<string, ClusterInfo>();
   private cacheRevision = -1;
+  private readonly envs = new Map<Pod | typeof NO_POD, PodEnv>();
 
   constructor(
     public cfg: CompiledConfig,
     readonly rng: Rng,
     public settings: MeshSettings,
   ) {}
+
+  /** New config: pods may have been recreated, pools and ejections start afresh. */
+  reconfigure(cfg: CompiledConfig): void {
+    this.cfg = cfg;
+    this.state.clear();
+    this.envs.clear();
+    this.clusterCache.clear();
+  }
 
   private ephemeral(): number {
     this.port = this.port >= 60999 ? 32768 : this.port + 1;
@@ -123,16 +132,26 @@ export class DataPlane {
   atGateway(gw: Pod, req: OutRequest, podPort: number, servicePort: number, at: number, trace: Trace, remote: string, xff: string | null): AppCallResult & { refused?: boolean } {
     const refs: string[] = [];
     let protocol = 'HTTP';
+    let listening = false;
+    const host = (req.headers.host ?? req.host).split(':')[0].toLowerCase();
     for (const g of this.cfg.gateways) {
       if (!Object.entries(g.selector).every(([k, v]) => gw.workload.labels[k] === v)) continue;
       for (const s of g.servers) {
         if (s.port !== podPort && s.port !== servicePort) continue;
-        refs.push(`${g.namespace}/${g.name}`);
+        listening = true;
         protocol = s.protocol;
+        // HTTP servers only take the hosts they declare; TCP servers have no Host to check.
+        if ((s.protocol === 'HTTP' || s.protocol === 'HTTP2') && !s.hosts.some((h) => hostMatches(h, host))) continue;
+        refs.push(`${g.namespace}/${g.name}`);
       }
     }
+    // A server for this port but not this Host: the listener exists, no route matches.
+    if (listening && refs.length === 0) {
+      const l: Listener = { gateway: '', downstreamLocal: `${gw.ip}:${podPort}`, downstreamRemote: remote, xff };
+      return this.localReply(gw, l, req, at, trace, 404, 'NR', 'route_not_found', null, null, false);
+    }
     // No Gateway server on this port: nothing listens, the client's connection is refused.
-    if (refs.length === 0) return { status: 0, endMs: at + 0.5, refused: true };
+    if (!listening) return { status: 0, endMs: at + 0.5, refused: true };
     const listener: Listener = { gateway: refs[0], downstreamLocal: `${gw.ip}:${podPort}`, downstreamRemote: remote, xff };
     const tcp = protocol === 'TCP' || protocol === 'TLS';
     return this.outbound(gw, listener, { ...req, tcp: tcp || req.tcp, port: servicePort }, at, trace, 0, refs);
@@ -196,7 +215,7 @@ export class DataPlane {
     let route: CompiledHttpRoute | null = null;
     if (vs) {
       route = firstHttpRoute(vs, input);
-      if (!route) return this.localReply(proxy, l, req, at, trace, 404, 'NR', 'route_not_found', null, isGateway ? null : null, false);
+      if (!route) return this.localReply(proxy, l, req, at, trace, 404, 'NR', 'route_not_found', null, null, false);
     } else if (isGateway) {
       return this.localReply(proxy, l, req, at, trace, 404, 'NR', 'route_not_found', null, null, false);
     }
@@ -418,7 +437,7 @@ export class DataPlane {
   }
 
   /** The connection reaches `server`'s pod: its inbound sidecar (or gateway, or the bare app). */
-  private deliver(client: Pod, server: Pod, targetPort: number, cluster: string, sni: string | null, req: OutRequest, at: number, trace: Trace, upstreamLocal: string, mtls: boolean, tlsToPlain = false): Forwarded {
+  private deliver(client: Pod, server: Pod, targetPort: number, _cluster: string, sni: string | null, req: OutRequest, at: number, trace: Trace, upstreamLocal: string, mtls: boolean, tlsToPlain = false): Forwarded {
     const upstreamHost = `${server.ip}:${targetPort}`;
     const base = { upstreamHost, upstreamLocal };
     if (server.drained && server.ready) {
@@ -438,7 +457,6 @@ export class DataPlane {
     const dsLocal = `${server.ip}:${targetPort}`;
     const local = `127.0.0.6:${this.ephemeral()}`;
     const inboundCluster = `inbound|${targetPort}||`;
-    void cluster;
     const mode = this.cfg.peerAuthn.length ? mtlsMode(server, this.cfg.peerAuthn) : 'PERMISSIVE';
     if (mode === 'STRICT' && !mtls) {
       // Plaintext to a STRICT workload: no filter chain matches, the connection is reset.
@@ -497,21 +515,13 @@ export class DataPlane {
     return { method: req.method, path: req.path, headers: req.headers, tcp: req.tcp || req.tls, payload: req.payload, sessionUser: req.sessionUser };
   }
 
+  /** The app-side view of a pod; one object per pod, re-pointed at the current request's trace. */
   appEnv(pod: Pod | null, trace: Trace): AppEnv {
-    const w: Workload | undefined = pod?.workload;
-    return {
-      rng: this.rng,
-      podName: pod?.name ?? '',
-      version: w?.version ?? '',
-      env: w?.env ?? {},
-      args: w?.args ?? [],
-      call: (host, port, method, path, headers, at, timeoutMs) => {
-        if (!pod) return { status: 0, endMs: at };
-        // `headers` is a fresh object built by the app for this call.
-        headers.host = `${host}:${port}`;
-        return this.fromPod(pod, { method, host, port, path, headers, tcp: false, tls: false }, at, trace, timeoutMs);
-      },
-    };
+    const key = pod ?? NO_POD;
+    let env = this.envs.get(key);
+    if (!env) this.envs.set(key, (env = new PodEnv(this, pod)));
+    env.trace = trace;
+    return env;
   }
 
   private localReply(proxy: Pod, l: Listener, req: OutRequest, at: number, trace: Trace, status: number, flags: string, details: string, cluster: string | null, route: string | null, tcp: boolean, extraMs = 0, flags0 = ''): AppCallResult {
@@ -563,6 +573,37 @@ export class DataPlane {
 
   private hop(trace: Trace, from: Pod, to: string, service: string | null, version: string | null, status: number, flags: string, at: number, end: number): void {
     trace.hops.push({ from: from.workload.name, to, service: service ? shortName(service) : null, version: version || null, status, flags, durationMs: end - at, startMs: at });
+  }
+}
+
+const NO_POD = Symbol('external');
+
+/** AppEnv without per-call closures: the hot path creates no functions. */
+class PodEnv implements AppEnv {
+  trace: Trace | null = null;
+  readonly rng: Rng;
+  readonly podName: string;
+  readonly version: string;
+  readonly env: Record<string, string>;
+  readonly args: string[];
+  constructor(
+    private readonly plane: DataPlane,
+    private readonly pod: Pod | null,
+  ) {
+    this.rng = plane.rng;
+    this.podName = pod?.name ?? '';
+    this.version = pod?.workload.version ?? '';
+    this.env = pod?.workload.env ?? {};
+    this.args = pod?.workload.args ?? [];
+  }
+  call(host: string, port: number, method: string, path: string, headers: Record<string, string>, at: number, timeoutMs: number): AppCallResult {
+    if (!this.pod) return { status: 0, endMs: at };
+    // `headers` is a fresh object built by the app for this call.
+    headers.host = `${host}:${port}`;
+    const trace = this.trace!;
+    const r = this.plane.fromPod(this.pod, { method, host, port, path, headers, tcp: false, tls: false }, at, trace, timeoutMs);
+    this.trace = trace;
+    return r;
   }
 }
 

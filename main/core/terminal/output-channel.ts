@@ -7,7 +7,10 @@ export interface FlowControlOptions {
   highWatermark: number;
   /** Paused producers resume once unacknowledged characters drop below this. */
   lowWatermark: number;
-  /** A batch is sent after this long, or sooner when it reaches maxBatchChars. */
+  /**
+   * Output after a quiet spell goes out at once (a keystroke's echo); output that follows within
+   * this window is held and sent together, or sooner when it reaches maxBatchChars.
+   */
   batchMs: number;
   maxBatchChars: number;
   /** Characters of recent output kept for reattaching views. */
@@ -19,7 +22,7 @@ export interface FlowControlOptions {
 export const DEFAULT_FLOW: FlowControlOptions = {
   highWatermark: 100_000,
   lowWatermark: 5_000,
-  batchMs: 5,
+  batchMs: 8,
   maxBatchChars: 64 * 1024,
   scrollbackChars: 256 * 1024,
   stallMs: 10_000,
@@ -43,6 +46,7 @@ export class OutputChannel {
   private readonly scroll: string[] = [];
   private scrollChars = 0;
   private closed = false;
+  private lastFlush = -Infinity;
 
   constructor(
     private readonly sink: OutputSink,
@@ -68,6 +72,7 @@ export class OutputChannel {
     this.pendingChars += data.length;
     this.unacked += data.length;
     if (this.pendingChars >= this.options.maxBatchChars) this.flush();
+    else if (!this.timer && performance.now() - this.lastFlush >= this.options.batchMs) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.batchMs);
     if (!this.paused && this.unacked > this.options.highWatermark) this.setPaused(true);
   }
@@ -80,6 +85,7 @@ export class OutputChannel {
     const data = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
     this.pending = [];
     this.pendingChars = 0;
+    this.lastFlush = performance.now();
     this.sink.emit(data);
   }
 

@@ -21,14 +21,16 @@ function ingest(): Figures {
   const t0 = Date.parse('2026-11-25T07:00:00Z');
   for (let i = 0; i < 40_000; i++) lines.push(...bookinfoRequest(`bench-${i}`, versions[i % 3]!, { start: new Date(t0 + i * 5), receivedAt: t0 + i * 5 + 20 }));
   const texts = lines.map((l) => l.line);
-  // Warm up the JIT, then take the best of three runs (the machine is shared).
+  // Per core: CPU time of this process, not wall time (other processes share the machine).
+  // Warm up the JIT, then take the best of three runs.
   const best = (fn: () => void) => {
     fn();
     let min = Infinity;
     for (let r = 0; r < 3; r++) {
-      const s = performance.now();
+      const c = process.cpuUsage();
       fn();
-      min = Math.min(min, performance.now() - s);
+      const d = process.cpuUsage(c);
+      min = Math.min(min, (d.user + d.system) / 1000);
     }
     return min;
   };
@@ -42,16 +44,16 @@ function ingest(): Figures {
       p.ingest(l);
       // Settle as the live service does (every ~75 ms of wall time ≈ every few thousand lines here).
       if (++n % 2_000 === 0) {
-        p.takeDirty();
         p.settle(l.receivedAt);
+        p.takeDirty();
       }
     }
     p.drain(Date.now());
   });
   return {
     'ingest.lines': lines.length,
-    'ingest.parse lines/s (target ≥ 500k)': Math.round((lines.length / parseMs) * 1000),
-    'ingest.parse+correlate+aggregate lines/s': Math.round((lines.length / pipeMs) * 1000),
+    'ingest.parse lines per CPU-second (target ≥ 500k)': Math.round((lines.length / parseMs) * 1000),
+    'ingest.parse+correlate+aggregate lines per CPU-second': Math.round((lines.length / pipeMs) * 1000),
   };
 }
 

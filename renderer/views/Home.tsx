@@ -100,7 +100,8 @@ export default function HomeView(_props: { route?: string }) {
           <dt>{t('backend')}</dt>
           <dd>
             {t(`backendKind.${info.backend.kind}`)}
-            {info.backend.label !== t(`backendKind.${info.backend.kind}`) ? ` — ${info.backend.label}` : ''}{' '}
+            {/* The sandbox's label repeats its kind; the cluster's names the profile or context. */}
+            {info.backend.kind === 'cluster' ? ` — ${info.backend.label}` : ''}{' '}
             {info.backend.kind === 'cluster' ? (
               <button onClick={() => void onAction('backend.sandbox')}>{t('useSandbox')}</button>
             ) : (

@@ -79,6 +79,12 @@ export default function MeshView(_props: { route?: string }) {
     try {
       const r = await api.call('capture.pause', { paused: !snap.paused });
       store.setPaused(r.paused);
+      if (!r.paused) {
+        // Catch up with what was captured while the picture was held.
+        const s = await api.call('capture.snapshot', {});
+        store.applyRequests([...s.trees], Date.now(), false);
+        store.setStats(s.stats);
+      }
     } catch (e) {
       setError((e as Error).message);
     }

@@ -69,10 +69,12 @@ describe('CaptureService', () => {
     expect(d.ingestLatencyMs.samples).toBe(18);
   });
 
-  it('pauses emission but keeps recording for replay, and follows a backend switch', async () => {
+  it('reports pause to the views, keeps recording for replay, and follows a backend switch', async () => {
     const events = new EventBus();
     let requests = 0;
+    const states: boolean[] = [];
     events.on('capture.requests', () => requests++);
+    events.on('capture.state', (d) => states.push(d.paused));
     const a = fakeBackend('sandbox');
     const h = hub(a);
     service = new CaptureService(events, h, { requestsEveryMs: 10_000 });
@@ -80,7 +82,10 @@ describe('CaptureService', () => {
     service.setPaused(true);
     await a.sendTraffic({ from: 'ingressgateway', method: 'GET', url: '/', headers: {}, count: 2, concurrency: 1, qps: 0 });
     service.flushRequests(Date.now() + 1_000);
-    expect(requests).toBe(0);
+    // Other followers (the terminal flow tail) still get the requests; the view holds its picture.
+    expect(requests).toBe(1);
+    expect(states).toContain(true);
+    expect(service.snapshot().paused).toBe(true);
     expect(service.replay(1, 100, Date.now() + 1_000).map((t) => t.requestId)).toEqual(['req-1', 'req-2']);
     const c = fakeBackend('cluster');
     h.fire(c);

@@ -50,6 +50,8 @@ describe.skipIf(skip)('Home: doctor and lab cluster (stand-in tools)', () => {
     const { page } = app;
     await page.getByTestId('language').selectOption('ko');
     await expect.poll(() => page.locator('h1').first().textContent()).toBe('실습 환경');
+    await expect.poll(() => page.getByTestId('check-resources.memory').locator('strong').textContent()).toBe('메모리');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'home-doctor-ko.png'), fullPage: true });
     await page.getByTestId('language').selectOption('en');
     expect(app.consoleErrors).toEqual([]);
   });

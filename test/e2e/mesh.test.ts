@@ -95,4 +95,20 @@ describe.skipIf(skip)('mesh view with the sandbox (Chromium)', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'mesh-jason-v2.png') });
     expect(app.consoleErrors).toEqual([]);
   }, 60_000);
+
+  it('holds the picture while paused, catches up on resume, and replays the last minutes', async () => {
+    const { page } = app;
+    await page.getByTestId('mesh-clear').click();
+    await expect.poll(() => page.getByTestId('mesh-request').count()).toBe(0);
+    await page.getByTestId('mesh-pause').click();
+    await expect.poll(() => page.getByTestId('mesh-pause').getAttribute('aria-pressed')).toBe('true');
+    await send(app, 3, '');
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await page.getByTestId('mesh-request').count()).toBe(0);
+    await page.getByTestId('mesh-pause').click();
+    await expect.poll(() => page.getByTestId('mesh-request').count(), { timeout: 10_000 }).toBe(3);
+    await page.getByTestId('mesh-replay-minutes').selectOption('1');
+    await page.getByTestId('mesh-replay').click();
+    await expect.poll(() => page.locator('.mesh-marker').count(), { timeout: 5_000 }).toBeGreaterThan(0);
+  }, 60_000);
 });

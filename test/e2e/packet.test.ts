@@ -151,6 +151,8 @@ describe.skipIf(skip)('Packet view (Chromium)', () => {
     await table.waitFor();
     const cells = await table.locator('tbody tr').nth(1).locator('td').allTextContents();
     expect(Number(cells[1].replace(/\D/g, ''))).toBeLessThan(Number(cells[0].replace(/\D/g, '')));
+    await page.getByTestId('scope-measure').click();
+    await expect.poll(() => page.getByTestId('scope-measured').locator('thead th').count()).toBe(2);
     await table.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: path.join(SCREENSHOTS, 'packet-sidecar.png'), fullPage: false });
   });

@@ -88,3 +88,22 @@ describe('lab.yaml JSON Schema', () => {
     expect(validate({ id: 'x', title: { en: 'x' }, summary: { en: 'x' }, level: 'beginner', estimatedMinutes: 1, steps: [{ id: 'a', kind: 'dance' }] })).toBe(false);
   });
 });
+
+describe('meshwalk lab run (headless)', () => {
+  it('runs the request-routing lab on the sandbox and prints each outcome as JSON; exit 0', async () => {
+    const r = await cli(['lab', 'run', 'request-routing', '--backend', 'sandbox', '--json']);
+    const rows = JSON.parse(r.out) as { step: string; kind: string; outcome: string; message: string }[];
+    expect(rows.map((x) => x.step)).toEqual(['intro', 'setup', 'pods-ready', 'all-v1', 'browse-v1', 'verify-v1', 'jason-v2', 'browse-jason', 'browse-anonymous', 'verify-jason', 'quiz-header']);
+    expect(Object.keys(rows[0]).sort()).toEqual(['kind', 'message', 'outcome', 'step']);
+    expect(rows.filter((x) => x.kind === 'check').map((x) => x.outcome)).toEqual(['pass', 'pass']);
+    expect(r.code).toBe(0);
+    expect((await cli(['lab', 'reset', 'request-routing', '--backend', 'sandbox'])).code).toBe(0);
+  }, 60_000);
+
+  it('refuses to run the commands of a pack that is not built in without --yes', async () => {
+    const r = await cli(['lab', 'run', 'routing', '--pack', 'test/fixtures/labs/engine-pack']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('kubectl get virtualservice reviews');
+    expect(r.err).toContain('--yes');
+  });
+});

@@ -106,3 +106,32 @@ describe('kill during an apply step, then restart', () => {
     expect(JSON.parse(readFileSync(stateFile(), 'utf8'))).toHaveLength(2);
   }, 60_000);
 });
+
+describe('kill `meshwalk lab run` during an apply on the sandbox, then run again', () => {
+  it('finishes the lab with every check green', async () => {
+    const env = { ...process.env, MESHWALK_DATA_DIR: dir };
+    const cli = (extra: Record<string, string> = {}) => {
+      const child = spawn(process.execPath, ['bin/meshwalk.mjs', 'lab', 'run', 'request-routing', '--backend', 'sandbox', '--json'], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      return { child, output: () => out, exited: new Promise<number | null>((r) => child.on('exit', (code) => r(code))) };
+    };
+    const first = cli({ MESHWALK_TEST_PAUSE_AFTER_APPLY_MS: '60000' });
+    await until(() => progress()?.inFlight?.step === 'setup' && (progress()?.undo.length ?? 0) > 0, 30_000, 'the setup apply to start');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(progress()?.inFlight?.step).toBe('setup');
+
+    // The sandbox lives in the killed process, so the restarted run finds the mesh without the
+    // lab's objects: the interrupted apply must be run again, not assumed done.
+    const second = cli();
+    expect(await second.exited, second.output()).toBe(0);
+    const rows = JSON.parse(second.output().slice(second.output().indexOf('['))) as { step: string; kind: string; outcome: string; message: string }[];
+    expect(rows.find((r) => r.step === 'setup')).toMatchObject({ outcome: 'pass' });
+    expect(rows.find((r) => r.step === 'setup')!.message).not.toMatch(/^resumed/);
+    expect(rows.filter((r) => r.kind === 'check').map((r) => r.outcome)).toEqual(['pass', 'pass']);
+    expect(progress()?.inFlight).toBeNull();
+  }, 90_000);
+});

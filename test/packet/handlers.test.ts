@@ -47,4 +47,10 @@ describe('packet API', () => {
     expect(r.after.clusters).toBeLessThan(r.before.clusters);
     await expect(call('packet.sidecarScope', { pod: { namespace: 'default', name: 'productpage-v1-abc' }, egressHosts: ['bogus'] })).rejects.toMatchObject({ code: 'invalid_params' });
   });
+
+  it('packet.configCounts measures the live dump', async () => {
+    const r = (await call('packet.configCounts', { pod: { namespace: 'default', name: 'productpage-v1-abc' } })) as { listeners: number; clusters: number; at: number };
+    expect(r).toMatchObject({ listeners: 29, clusters: 37 });
+    expect(r.at).toBeGreaterThan(0);
+  });
 });

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa, execaSync, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIptables, ruleSetFor } from '../../main/core/packet/iptables-parse.ts';
 import { evaluate } from '../../main/core/packet/iptables-eval.ts';
@@ -36,6 +36,16 @@ function skipReason(): string | null {
   const missing = ['ip', 'iptables', 'iptables-restore', 'setpriv', 'python3'].filter((b) => !which(b));
   if (missing.length) return `missing binaries: ${missing.join(', ')} (apt-get install -y iproute2 iptables util-linux python3)`;
   if (!PYTHON) return 'no system python3 in /usr/bin or /usr/local/bin (apt-get install -y python3-minimal)';
+  // uid 0 in a container without CAP_SYS_ADMIN/CAP_NET_ADMIN cannot create namespaces or nat rules.
+  const probe = `mw-probe-${randomBytes(3).toString('hex')}`;
+  try {
+    execaSync('ip', ['netns', 'add', probe]);
+    execaSync('ip', ['netns', 'exec', probe, 'iptables', '-t', 'nat', '-L', '-n']);
+  } catch (err) {
+    return `cannot create a network namespace with a nat table here: ${((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n')[0]}`;
+  } finally {
+    execaSync('ip', ['netns', 'del', probe], { reject: false });
+  }
   return null;
 }
 const reason = skipReason();

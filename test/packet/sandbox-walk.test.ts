@@ -70,4 +70,20 @@ describe('packet walks over the sandbox mesh', () => {
     const back = await walk('edition.cnn.com:80', 'outbound-response');
     expect(back.map((h) => h.kind)).not.toContain('iptables');
   });
+
+  it('a Sidecar shrinks the real config: packet.configCounts before and after applying one', async (t) => {
+    if (unavailable) t.skip(`sandbox: ${unavailable}`);
+    type Counts = { clusters: number; listeners: number; bytes: number };
+    const before = (await call('packet.configCounts', { pod })) as Counts;
+    const sidecar: KubeObject = { apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 'default', namespace: 'default' }, spec: { egress: [{ hosts: ['./*', 'istio-system/*'] }] } };
+    const b = await core.ctx.backends.current();
+    await b.apply([{ source: { file: 'test', index: 0, line: 1 }, object: sidecar }]);
+    const after = (await call('packet.configCounts', { pod })) as Counts;
+    expect(after.clusters).toBeLessThan(before.clusters);
+    expect(after.bytes).toBeLessThan(before.bytes);
+    // kube-dns lives in kube-system: outside ./* and istio-system/*, so its VIP listener is gone.
+    const hops = await walk('10.96.0.10:53');
+    expect(hops.filter((h) => h.kind === 'listener').map((h) => h.name)).not.toContain('10.96.0.10_53');
+    await b.delete([{ source: { file: 'test', index: 0, line: 1 }, object: sidecar }]);
+  });
 });

@@ -224,3 +224,78 @@ describe('locality failover (tasks/traffic-management/locality-load-balancing/fa
     expect(versions(many(mesh, 80, req)).size).toBe(4);
   });
 });
+
+describe('locality weighted distribution (tasks/traffic-management/locality-load-balancing/distribute)', () => {
+  it('splits about 70/20/0/10 as the distribute rule says', async () => {
+    const { parseManifestText } = await import('../../main/core/manifests.ts');
+    const mesh = meshWith([]);
+    mesh.apply(parseManifestText(`apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: helloworld}
+spec:
+  host: helloworld.default.svc.cluster.local
+  trafficPolicy:
+    loadBalancer:
+      localityLbSetting:
+        enabled: true
+        distribute:
+        - from: region1/zone1/*
+          to:
+            "region1/zone1/*": 70
+            "region1/zone2/*": 20
+            "region3/zone4/*": 10
+    outlierDetection:
+      consecutive5xxErrors: 100
+      interval: 1s
+      baseEjectionTime: 1m
+`, 'distribute.yaml'));
+    const rs = many(mesh, 1000, { from: 'curl', method: 'GET', url: 'http://helloworld:5000/hello' });
+    const share = (v: string) => rs.filter((r) => r.body?.includes(`version: ${v},`)).length / rs.length;
+    expect(share('region1.zone1')).toBeGreaterThan(0.64);
+    expect(share('region1.zone1')).toBeLessThan(0.76);
+    expect(share('region1.zone2')).toBeGreaterThan(0.15);
+    expect(share('region1.zone2')).toBeLessThan(0.25);
+    expect(share('region2.zone3')).toBe(0);
+    expect(share('region3.zone4')).toBeGreaterThan(0.06);
+    expect(share('region3.zone4')).toBeLessThan(0.14);
+  });
+});
+
+describe('ingress gateway (tasks/traffic-management/ingress/ingress-control)', () => {
+  it('Gateway hosts and VS matches decide: 200 for /status, 404 NR for other paths or hosts', async () => {
+    const { parseManifestText } = await import('../../main/core/manifests.ts');
+    const mesh = meshWith([]);
+    mesh.apply(parseManifestText(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: httpbin-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["httpbin.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin}
+spec:
+  hosts: ["httpbin.example.com"]
+  gateways: [httpbin-gateway]
+  http:
+  - match:
+    - uri: {prefix: /status}
+    - uri: {prefix: /delay}
+    route:
+    - destination:
+        port: {number: 8000}
+        host: httpbin
+`, 'ingress.yaml'));
+    const req = (url: string) => mesh.send({ from: 'ingressgateway', method: 'GET', url });
+    expect(req('http://httpbin.example.com/status/200').status).toBe(200);
+    const nr = req('http://httpbin.example.com/headers');
+    expect(nr.status).toBe(404);
+    expect(nr.records[0]).toMatchObject({ flags: 'NR', details: 'route_not_found' });
+    expect(req('http://other.example.com/status/200').status).toBe(404);
+    // Nothing listens on a port without a Gateway server: the connection is refused.
+    expect(req('http://httpbin.example.com:443/status/200').status).toBe(0);
+  });
+});

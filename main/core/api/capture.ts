@@ -129,7 +129,7 @@ export const CaptureSnapshotSchema = z.object({
 export const captureMethods = {
   'capture.snapshot': method('Recent requests, edge numbers and diagnostics of the live capture', Empty, CaptureSnapshotSchema),
   'capture.pause': method(
-    'Pause or resume live updates (lines are still recorded for replay)',
+    'Pause or resume the live view (capture goes on: lines are still recorded for replay and other followers)',
     z.object({ paused: z.boolean() }).strict(),
     z.object({ paused: z.boolean() }),
   ),

@@ -76,6 +76,11 @@ export const packetMethods = {
       explain: z.string(),
     }),
   ),
+  'packet.configCounts': method(
+    "Listener/cluster/route counts and config size of a pod's proxy right now (measure before and after applying a Sidecar)",
+    z.object({ pod: PodRef }).strict(),
+    Counts.extend({ at: z.number() }),
+  ),
 } satisfies MethodTable;
 
 export const packetEvents = {} satisfies EventTable;

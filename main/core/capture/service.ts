@@ -85,11 +85,13 @@ export class CaptureService {
 
   /** One batch: in-progress trees that changed plus the ones completed since the last batch. */
   flushRequests(now = Date.now()): void {
-    for (const t of this.pipeline.takeDirty()) this.remember(t);
+    // Settle first: a request that completes now is built once, not also as in-progress.
     const done = this.pipeline.settle(now);
     for (const t of done) this.remember(t);
+    for (const t of this.pipeline.takeDirty()) this.remember(t);
     if (done.length) this.statsDirty = true;
-    if (this.paused || this.pendingEmit.size === 0) return;
+    // Pause is the view's: the terminal flow tail and others keep following `capture.requests`.
+    if (this.pendingEmit.size === 0) return;
     // Under heavy load (fortio at hundreds of qps) send only the newest requests; the numbers
     // still count every one, and replay has them all.
     const trees = [...this.pendingEmit.values()].slice(-this.maxPerBatch);
@@ -100,7 +102,7 @@ export class CaptureService {
   flushStats(now = Date.now()): void {
     // Rates decay while idle, so keep sending for one window after the last request.
     const live = this.statsDirty || this.pipeline.aggregator.edgeStats(now).some((e) => now - e.lastAt < this.pipeline.aggregator.windowSec * 1000 + 1000);
-    if (this.paused || !live) return;
+    if (!live) return;
     this.statsDirty = false;
     this.events.emit('capture.stats', this.stats(now));
   }

@@ -9,7 +9,7 @@ import { proxyConfigFrom, routeConfigByName } from './config-dump.ts';
 import { listenerForDestination } from './envoy-walk.ts';
 import { IptablesParseError, parseIptables } from './iptables-parse.ts';
 import { parseHostPort, walk } from './walk.ts';
-import { applySidecarEgress, compareScopes, SidecarHostError } from './sidecar-scope.ts';
+import { applySidecarEgress, compareScopes, counts, SidecarHostError } from './sidecar-scope.ts';
 
 /** The ingress gateway Service's port 80 targets the gateway pod's 8080 (ISTIO-FACTS §3.3). */
 const GATEWAY_POD_PORT = 8080;
@@ -86,6 +86,12 @@ export function packetHandlers(ctx: CoreContext): Handlers<keyof typeof packetMe
         ...(gateway ? { gateway } : {}),
         iptables: rulesText,
       };
+    },
+
+    async 'packet.configCounts'({ pod }) {
+      const b = await ctx.backends.current();
+      await findPod(b, pod);
+      return { ...counts(proxyConfigFrom([{ doc: await b.proxyConfig(pod), origin: pod.name }])), at: Date.now() };
     },
 
     async 'packet.sidecarScope'({ pod, egressHosts }) {

@@ -258,6 +258,8 @@ export interface ParsedUrl {
 
 export function parseUrl(method: string, raw: string): ParsedUrl {
   let text = raw.trim();
+  // A bare path is a request to the ingress gateway at $GATEWAY_URL (127.0.0.1:80 with minikube tunnel).
+  if (text.startsWith('/')) text = `http://127.0.0.1${text}`;
   if (!/^[a-z]+:\/\//i.test(text)) text = `${method.toUpperCase() === 'TCP' ? 'tcp' : 'http'}://${text}`;
   let u: URL;
   try {

@@ -448,7 +448,8 @@ export class DataPlane {
     if (server.workload.gateway) {
       const svcPort = this.cfg.topology.services.find((s) => s.pods.includes(server))?.ports.find((p) => p.targetPort === targetPort)?.port ?? targetPort;
       const r = this.atGateway(server, req, targetPort, svcPort, at, trace, upstreamLocal, null);
-      return { ...base, status: r.status, endMs: r.endMs, data: r.data, connectFailure: !!r.refused, bytes: 0 };
+      // The gateway's own line carries the real byte counts; here only the echoed body is known.
+      return { ...base, status: r.status, endMs: r.endMs, data: r.data, connectFailure: !!r.refused, bytes: r.data?.body ? r.data.body.length + 1 : 0 };
     }
     if (!server.workload.injected) {
       const res = serve(server.workload.behaviour, this.appRequest(req), at, this.appEnv(server, trace));

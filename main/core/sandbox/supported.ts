@@ -3,6 +3,7 @@
 // would behave differently from a real cluster.
 import type { KubeObject } from '../backend/types.ts';
 import { groupOf } from './config-store.ts';
+import { behaviourFor } from './workloads.ts';
 
 /** `true`: accepted as is; an object: known keys; `[s]`: a list of s; `{'*': s}`: a map of s. */
 type Shape = true | { [key: string]: Shape } | [Shape];
@@ -83,6 +84,12 @@ const enumValues: Record<string, Record<string, string[]>> = {
 export function unsupportedFields(o: KubeObject): string[] {
   const id = `${groupOf(o.apiVersion)}/${o.kind}`;
   const label = `${o.kind} ${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+  if (id === 'apps/Deployment') {
+    const containers: any[] = (o.spec as any)?.template?.spec?.containers ?? [];
+    const image = String(containers[0]?.image ?? '');
+    if (behaviourFor(image) === 'generic') return [`${label}: image "${image}" is not one of the modelled samples; in the sandbox its pods answer every HTTP request with 200 and make no calls`];
+    return [];
+  }
   if (platformKinds.has(id)) return [];
   const shape = specs[id];
   if (!shape) return [`${label}: the sandbox stores this ${o.kind} but does not model its behaviour`];

@@ -178,7 +178,12 @@ export class TerminalSessions {
   private nextId = 1;
   private disposed = false;
 
-  constructor(private readonly opts: TerminalSessionsOptions) {}
+  constructor(private opts: TerminalSessionsOptions) {}
+
+  /** Shells opened from now on start with this environment (the toolchain's, once resolved). */
+  setEnvironment(env: NodeJS.ProcessEnv, toolDirs: string[]): void {
+    this.opts = { ...this.opts, env, toolDirs: () => toolDirs };
+  }
 
   /** Open a tab. `viewer: false` when nobody shows it yet (a paste that had to open a shell). */
   open(params: { cols: number; rows: number; kind: SessionKind }, viewer = true): SessionInfo {

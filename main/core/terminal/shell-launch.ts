@@ -3,14 +3,7 @@
 // same tools the doctor found — even when the user's profile sets KUBECONFIG or rewrites PATH.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-
-/**
- * Meshwalk's own kubeconfig. Same convention as the cluster module (main/core/cluster/kubeconfig.ts):
- * `<dataDir>/kubeconfig`, so the learner's ~/.kube/config is never touched.
- */
-export function meshwalkKubeconfigPath(dataDir: string): string {
-  return path.join(dataDir, 'kubeconfig');
-}
+import { meshwalkKubeconfigPath } from '../cluster/kubeconfig.ts';
 
 /** Variables that would point kubectl/istioctl somewhere else than the lab cluster. */
 const FOREIGN_KUBE_VARS = /^(KUBECONFIG|KUBECTL_|KUBERNETES_|KUBE_|ISTIOCTL_|MINIKUBE_ACTIVE_)/;

@@ -30,7 +30,7 @@ export function DoctorPanel(props: { report: DoctorReport | null; busy: boolean;
                   {ICON[c.status]}
                 </span>
                 <div>
-                  <strong>{c.title}</strong> <span className="muted">{c.detail}</span>
+                  <strong>{t(`checks.${c.id}`, { defaultValue: c.title })}</strong> <span className="muted">{c.detail}</span>
                   {c.fix && c.status !== 'ok' && (
                     <div className="home-fix" data-testid={`fix-${c.id}`}>
                       <span>{c.fix.text}</span>

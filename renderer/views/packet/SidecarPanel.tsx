@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/context.tsx';
 import { CoreError } from '../../api/client.ts';
-import type { ScopeResult } from './types.ts';
+import type { CountsResult, ScopeResult } from './types.ts';
 
 const ROWS = ['listeners', 'clusters', 'routes', 'virtualHosts', 'endpoints', 'bytes'] as const;
 
@@ -14,6 +14,18 @@ export function SidecarPanel({ pod }: { pod: { namespace: string; name: string }
   const [result, setResult] = useState<ScopeResult | null>(null);
   const [error, setError] = useState<{ message: string; fix?: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  // Live measurements of the proxy's real config: take one, apply a Sidecar, take another.
+  const [measured, setMeasured] = useState<CountsResult[]>([]);
+  const measure = async () => {
+    if (!pod) return;
+    setError(null);
+    try {
+      const m = await api.call('packet.configCounts', { pod });
+      setMeasured((prev) => [...prev, m].slice(-2));
+    } catch (e) {
+      setError({ message: (e as Error).message, ...(e instanceof CoreError && e.fix ? { fix: e.fix } : {}) });
+    }
+  };
   const run = async () => {
     if (!pod) return;
     setBusy(true);
@@ -39,7 +51,34 @@ export function SidecarPanel({ pod }: { pod: { namespace: string; name: string }
         <button type="button" data-testid="scope-run" disabled={!pod || busy} onClick={() => void run()}>
           {t('scope.run')}
         </button>
+        <button type="button" data-testid="scope-measure" disabled={!pod} onClick={() => void measure()}>
+          {t('scope.measure')}
+        </button>
       </div>
+      {measured.length > 0 && (
+        <table className="pk-scope-table" data-testid="scope-measured">
+          <thead>
+            <tr>
+              <th>{t('scope.live')}</th>
+              {measured.map((m) => (
+                <th key={m.at}>{new Date(m.at).toLocaleTimeString()}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {ROWS.map((r) => (
+              <tr key={r}>
+                <th>{t(`scope.row.${r}`)}</th>
+                {measured.map((m, i) => (
+                  <td key={m.at} className={i === 1 && m[r] < measured[0][r] ? 'pk-less' : ''}>
+                    {m[r].toLocaleString()}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {error && (
         <p className="pk-error" role="alert">
           {error.message}

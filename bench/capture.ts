@@ -1,6 +1,7 @@
 // Capture figures: ingest rate (parser alone, and parser + correlation + aggregation) on one
 // core; request→diagram latency in Chromium (line received by the core → request row in the
-// DOM); renderer heap while 1 M requests flow through the same event path as live capture.
+// DOM); renderer heap while 1 M requests flow through the same event path as live capture
+// (MESHWALK_BENCH_REQUESTS sets a smaller count for a quick run).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -98,7 +99,8 @@ async function latency(app: AppHarness): Promise<Figures> {
         await backend.sendTraffic({ from: 'ingressgateway', method: 'GET', url: 'http://istio-ingressgateway.istio-system/productpage', headers: {}, count: 1, concurrency: 1, qps: 0 });
         await new Promise((r) => setTimeout(r, 60));
       }
-      await new Promise((r) => setTimeout(r, 1_000));
+      // Late rows still count (a busy machine delays them); they show in the tail of the figures.
+      await new Promise((r) => setTimeout(r, 3_000));
     } finally {
       off();
     }

@@ -81,6 +81,23 @@ describe.skipIf(skip)('labs view (Chromium, sandbox)', () => {
     await expect.poll(() => page.getByTestId('step-diff').textContent()).toContain('VirtualService default/reviews');
   });
 
+  it('an opened pack runs a command only after the learner confirms it', async () => {
+    const { page } = app;
+    await page.getByTestId('language').selectOption('en');
+    await page.goto(page.url().replace(/#.*$/, '') + '#/labs');
+    await page.getByTestId('pack-path').fill(path.resolve('test/fixtures/labs/engine-pack'));
+    await page.getByRole('button', { name: 'Open pack' }).click();
+    await expect.poll(() => page.getByTestId('pack-result').textContent()).toContain('Opened 1 lab.');
+    await page.getByTestId('lab-card-routing').locator('a').click();
+    await page.getByTestId('lab-step-show').click();
+    await expect.poll(() => page.getByTestId('step-consent').isVisible()).toBe(true);
+    expect(await page.getByTestId('step-action').isDisabled()).toBe(true);
+    expect(await page.locator('.lab-step-panel').textContent()).toContain('kubectl get virtualservice reviews');
+    await page.getByTestId('step-consent').check();
+    await page.getByTestId('step-action').click();
+    await expect.poll(() => page.getByTestId('step-result').getAttribute('data-outcome'), { timeout: 20_000 }).toMatch(/^(pass|skipped)$/);
+  });
+
   it('raises no CSP violations or page errors', () => {
     expect(app.consoleErrors.filter((e) => /Content Security Policy|Refused to|Uncaught/.test(e))).toEqual([]);
   });

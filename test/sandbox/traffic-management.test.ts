@@ -112,6 +112,14 @@ describe('TCP traffic shifting (tasks/traffic-management/tcp-traffic-shifting)',
     expect(rs[0].records.some((x) => x.method === null && x.cluster === 'outbound|9000|v1|tcp-echo.default.svc.cluster.local')).toBe(true);
   });
 
+  it('from the curl pod through the gateway Service (as the lab runs nc in a pod)', () => {
+    const mesh = meshWith(['tcp-echo-all-v1.yaml']);
+    const r = mesh.send({ from: 'curl', method: 'TCP', url: 'tcp://istio-ingressgateway.istio-system:31400' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatch(/^one /);
+    expect(r.hops.map((h) => [h.from, h.to])).toEqual([['curl', 'istio-ingressgateway'], ['istio-ingressgateway', 'tcp-echo-v1']]);
+  });
+
   it('tcp-echo-20-v2: about 20 % "two …"', () => {
     const mesh = meshWith(['tcp-echo-all-v1.yaml', 'tcp-echo-20-v2.yaml']);
     const rs = many(mesh, 400, req);

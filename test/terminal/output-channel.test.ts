@@ -11,16 +11,20 @@ function channel(over: Partial<typeof DEFAULT_FLOW> = {}) {
 
 describe('output channel', () => {
   it('sends output after a quiet spell at once, coalesces what follows, and flushes big batches early', async () => {
-    const { c, sent } = channel({ batchMs: 10, maxBatchChars: 100 });
+    // A wide window so a loaded machine cannot turn "held" into "quiet".
+    const { c, sent } = channel({ batchMs: 200, maxBatchChars: 100 });
     c.attach();
     c.push('echo');
     expect(sent).toEqual(['echo']);
     c.push('a');
     c.push('b');
     expect(sent).toEqual(['echo']);
-    await new Promise((r) => setTimeout(r, 30));
+    await expect.poll(() => sent.length).toBe(2);
     expect(sent).toEqual(['echo', 'ab']);
+    // Quiet for longer than the batch window: the next output goes at once again.
+    await new Promise((r) => setTimeout(r, 250));
     c.push('c');
+    expect(sent).toHaveLength(3);
     c.push('x'.repeat(150));
     expect(sent).toHaveLength(4);
     expect(sent[3]).toBe('x'.repeat(150));

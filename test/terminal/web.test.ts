@@ -72,7 +72,7 @@ describe('terminal over web mode', () => {
     const { id, pid } = opened.result!;
     expect((await request(ws!, 2, 'terminal.attach', { id })).ok).toBe(true);
     await request(ws!, 3, 'terminal.input', { id, data: 'echo WS=$((2*21))\r' });
-    await expect.poll(() => /\nWS=42/.test(output.replace(/\x1b\[\?2004l\r?/g, '')), { timeout: 8000 }).toBe(true);
+    await expect.poll(() => /\nWS=42/.test(output.replace(/\x1b\[\?2004l\r?/g, '')), { timeout: 20_000 }).toBe(true);
     expect((await request(ws!, 4, 'terminal.close', { id })).ok).toBe(true);
     expect(isAlive(pid!)).toBe(false);
     ws!.close();

@@ -273,9 +273,10 @@ function clusterFacts(cl: Obj | undefined, name: string): Record<string, unknown
   }
   const od = f<Obj>(cl, 'outlier_detection');
   if (od) facts.outlierDetection = od;
-  const svc = arr(f(f(f(cl, 'metadata'), 'filter_metadata'), 'istio') && f(f(f(f(cl, 'metadata'), 'filter_metadata'), 'istio'), 'services'));
+  const istioMeta = f(f(f(cl, 'metadata'), 'filter_metadata'), 'istio');
+  const svc = arr(f(istioMeta, 'services'));
   if (svc.length) facts.services = svc.map((s) => f(s, 'host'));
-  const cfg = f(f(f(f(cl, 'metadata'), 'filter_metadata'), 'istio'), 'config');
+  const cfg = f(istioMeta, 'config');
   if (cfg) facts.destinationRule = cfg;
   return facts;
 }

@@ -440,6 +440,7 @@ export class DataPlane {
   private deliver(client: Pod, server: Pod, targetPort: number, _cluster: string, sni: string | null, req: OutRequest, at: number, trace: Trace, upstreamLocal: string, mtls: boolean, tlsToPlain = false): Forwarded {
     const upstreamHost = `${server.ip}:${targetPort}`;
     const base = { upstreamHost, upstreamLocal };
+    const dsLocal = upstreamHost;
     if (server.drained && server.ready) {
       server.ready = false;
       this.clusterCache.clear();
@@ -455,7 +456,6 @@ export class DataPlane {
       const res = serve(server.workload.behaviour, this.appRequest(req), at, this.appEnv(server, trace));
       return { ...base, status: res.status, endMs: res.endMs, data: res.data, connectFailure: res.status === 0, bytes: res.bytes };
     }
-    const dsLocal = `${server.ip}:${targetPort}`;
     const local = `127.0.0.6:${this.ephemeral()}`;
     const inboundCluster = `inbound|${targetPort}||`;
     const mode = this.cfg.peerAuthn.length ? mtlsMode(server, this.cfg.peerAuthn) : 'PERMISSIVE';
@@ -483,14 +483,14 @@ export class DataPlane {
       return { ...base, status: 403, endMs: end + this.net(), connectFailure: false, bytes: 19 };
     }
     const appAt = at + 0.1;
-    const res = serve(server.workload.behaviour, this.appRequest(req), appAt, this.appEnv(server, trace));
+    const res = serve(server.workload.behaviour, req.tls ? this.appRequest(req) : req, appAt, this.appEnv(server, trace));
     const end = res.endMs + 0.1;
     const failed = res.status === 0;
     const rec = req.tcp
-      ? this.rawRecord(server, trace, at, end, null, 0, failed ? 'UF' : '-', null, (req.payload?.length ?? 0) + 1, res.bytes, null, `${server.ip}:${targetPort}`, inboundCluster, local, dsLocal, upstreamLocal, mtls ? sni : null, null)
-      : this.rawRecord(server, trace, at, end, req, failed ? 503 : res.status, failed ? 'UF' : '-', failed ? CONNECT_FAILURE : 'via_upstream', 0, failed ? 91 : res.bytes, failed ? null : res.endMs - appAt, `${server.ip}:${targetPort}`, inboundCluster, local, dsLocal, upstreamLocal, mtls ? sni : null, 'default', hdrs);
+      ? this.rawRecord(server, trace, at, end, null, 0, failed ? 'UF' : '-', null, (req.payload?.length ?? 0) + 1, res.bytes, null, upstreamHost, inboundCluster, local, dsLocal, upstreamLocal, mtls ? sni : null, null)
+      : this.rawRecord(server, trace, at, end, req, failed ? 503 : res.status, failed ? 'UF' : '-', failed ? CONNECT_FAILURE : 'via_upstream', 0, failed ? 91 : res.bytes, failed ? null : res.endMs - appAt, upstreamHost, inboundCluster, local, dsLocal, upstreamLocal, mtls ? sni : null, 'default', hdrs);
     trace.records.push(rec);
-    return { ...base, status: failed ? 503 : res.status, endMs: end + this.net(), data: res.data, connectFailure: false, bytes: rec.bytesOut, inbound: rec };
+    return { upstreamHost, upstreamLocal, status: failed ? 503 : res.status, endMs: end + this.net(), data: res.data, connectFailure: false, bytes: rec.bytesOut, inbound: rec };
   }
 
   /** A client without a sidecar: kube-proxy picks a pod behind the VIP; no routing, no mTLS. */

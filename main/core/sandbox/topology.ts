@@ -197,8 +197,21 @@ export class Topology {
     this.byHost.set(svc.fqdn, svc);
   }
 
+  private readonly resolved = new Map<string, Map<string, Service | null>>();
+
   /** Resolve a host as written by a client in namespace `fromNs` (short, ns-qualified or FQDN). */
   service(host: string, fromNs: string): Service | undefined {
+    let byHost = this.resolved.get(fromNs);
+    if (!byHost) this.resolved.set(fromNs, (byHost = new Map()));
+    let s = byHost.get(host);
+    if (s === undefined) {
+      s = this.resolve(host, fromNs) ?? null;
+      if (byHost.size < 10_000) byHost.set(host, s);
+    }
+    return s ?? undefined;
+  }
+
+  private resolve(host: string, fromNs: string): Service | undefined {
     const h = host.toLowerCase();
     if (h.endsWith('.svc.cluster.local')) return this.byHost.get(h);
     const parts = h.split('.');

@@ -82,7 +82,8 @@ const PRODUCT_ID = /^\/(?:details|reviews|ratings)\/(\d+)$/;
 
 export function serve(kind: BehaviourKind, req: AppRequest, at: number, app: AppEnv): AppResponse {
   const r = app.rng;
-  const path = req.path.split('?')[0];
+  const q = req.path.indexOf('?');
+  const path = q === -1 ? req.path : req.path.slice(0, q);
   switch (kind) {
     case 'productpage':
       return productpage(req, path, at, app);

@@ -58,7 +58,11 @@ export default function MeshView(_props: { route?: string }) {
     useCallback(
       (d: EventData<'capture.state'>) => {
         store.setPaused(d.paused);
-        setBackend(d.backend);
+        // A different backend is a different mesh: start the picture afresh.
+        setBackend((prev) => {
+          if (prev !== null && d.backend !== prev) store.clear();
+          return d.backend;
+        });
       },
       [store],
     ),

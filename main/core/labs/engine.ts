@@ -280,14 +280,11 @@ export class LabEngine {
 
   private async sendTraffic(backend: MeshBackend, step: Extract<Step, { kind: 'traffic' }>): Promise<CapturedRequest[]> {
     const from = step.from ?? 'ingressgateway';
-    let url = step.url;
-    // Labs name ingress requests by path; the sandbox parses a full URL, so address the gateway's
-    // Service (port 80) explicitly. A Host header in the step still decides the virtual host.
-    if (backend.kind === 'sandbox' && url.startsWith('/') && /gateway|^ingress$/.test(from)) url = `http://istio-ingressgateway.istio-system${url}`;
     const req: TrafficRequest = {
       from,
       method: step.method ?? 'GET',
-      url,
+      // Ingress requests are named by path; each backend knows where its gateway is.
+      url: step.url,
       headers: step.headers ?? {},
       count: step.count ?? 10,
       concurrency: step.concurrency ?? 1,

@@ -112,7 +112,7 @@ export class SandboxBackend implements MeshBackend {
     const t0 = this.mesh.clock.now;
     let responses: SimResponse[];
     try {
-      responses = this.mesh.load({ from: req.from, method: req.method, url: req.url, headers: req.headers, user: req.user }, { count: Math.max(1, req.count), concurrency: Math.max(1, req.concurrency), qps: req.qps });
+      responses = this.mesh.load({ from: req.from, method: req.method, url: ingressUrl(req), headers: req.headers, user: req.user }, { count: Math.max(1, req.count), concurrency: Math.max(1, req.concurrency), qps: req.qps });
     } catch (err) {
       throw new ApiError('bad_request', (err as Error).message);
     }
@@ -229,4 +229,12 @@ export async function createSandboxBackend(ctx: CoreContext): Promise<MeshBacken
   const seed = env.MESHWALK_SANDBOX_SEED ? Number(env.MESHWALK_SANDBOX_SEED) : undefined;
   const scale = env.MESHWALK_SANDBOX_TIME_SCALE !== undefined ? Number(env.MESHWALK_SANDBOX_TIME_SCALE) : ctx.options.transport === 'test' ? 0 : 1;
   return new SandboxBackend({ seed, timeScale: Number.isFinite(scale) && scale >= 0 ? scale : 1 });
+}
+
+/**
+ * A TrafficRequest may name an ingress request by its path alone (what a learner types after
+ * $GATEWAY_URL); in the sandbox that is the ingress gateway Service on port 80.
+ */
+function ingressUrl(req: TrafficRequest): string {
+  return req.url.startsWith('/') ? `http://istio-ingressgateway.istio-system${req.url}` : req.url;
 }

@@ -1,46 +1,36 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../main/cli/index.ts';
+import { runCli } from '../support/cli.ts';
 import { projectRoot } from '../../main/core/paths.ts';
 
-async function run(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), env: process.env, cwd: process.cwd() });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('meshwalk CLI', () => {
   it('--version prints the package version', async () => {
     const r = await run(['--version']);
     expect(r.code).toBe(0);
-    expect(r.out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('--help lists the commands and exits 0', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['serve', 'doctor', 'lab', 'sandbox', 'capture', 'packet']) expect(r.out).toContain(c);
+    for (const c of ['serve', 'doctor', 'lab', 'sandbox', 'capture', 'packet']) expect(r.stdout).toContain(c);
   });
 
   it('an unknown command is a usage error (exit 2) with one line', async () => {
     const r = await run(['frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('bad options are usage errors with one line', async () => {
     for (const argv of [['serve', '--port', 'abc'], ['serve', '--bogus'], ['serve', '--backend', 'docker']]) {
       const r = await run(argv);
       expect(r.code, argv.join(' ')).toBe(2);
-      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
 

@@ -3,10 +3,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../main/cli/index.ts';
+import { runCli } from '../support/cli.ts';
 import { FIXTURES, ROOT } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -23,16 +22,7 @@ async function spawned(args: string[]): Promise<{ code: number; stdout: string; 
 }
 
 /** The same CLI in-process, with captured streams. */
-async function meshwalk(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(['sandbox', ...args], { stdout: out, stderr: err, stdin: new PassThrough(), env: process.env, cwd: ROOT });
-  return { code, stdout, stderr };
-}
+const meshwalk = (args: string[]) => runCli(['sandbox', ...args], { cwd: ROOT });
 
 const f = (name: string) => path.relative(ROOT, path.join(FIXTURES, name));
 

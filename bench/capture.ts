@@ -16,7 +16,7 @@ import { chromiumMissingReason, startApp, type AppHarness } from '../test/e2e/ha
 
 type Figures = Record<string, number | string>;
 
-function ingest(): Figures {
+export function ingest(): Figures {
   const versions = ['v1', 'v2', 'v3'] as const;
   const lines: AccessLogLine[] = [];
   const t0 = Date.parse('2026-11-25T07:00:00Z');

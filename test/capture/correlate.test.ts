@@ -131,3 +131,75 @@ describe('flow tail', () => {
     expect(formatFlows([tree], { color: false }, { service: 'httpbin' })).toHaveLength(0);
   });
 });
+
+describe('mirror copies', () => {
+  const curl = { namespace: 'default', pod: 'curl-5b5d', workload: 'curl', app: 'curl', kind: 'sidecar' as const, podIP: '10.244.0.29' };
+  const v1 = { namespace: 'default', pod: 'httpbin-v1-7d4c', workload: 'httpbin-v1', app: 'httpbin', version: 'v1', kind: 'sidecar' as const, podIP: '10.244.0.30' };
+  const v2 = { namespace: 'default', pod: 'httpbin-v2-6f9b', workload: 'httpbin-v2', app: 'httpbin', version: 'v2', kind: 'sidecar' as const, podIP: '10.244.0.31' };
+  const id = 'bad21e48-d757-4482-906f-2a8814447e73';
+  const at = (src: CapturedLine['source'], line: string, receivedAt: number): CapturedLine => ({ entry: parseAccessLog(line), source: src, receivedAt });
+  // Istio 1.28+ (no -shadow suffix): the client's access log has only the primary call.
+  const clientPrimary = `[2026-11-25T08:12:09.397Z] "GET /headers HTTP/1.1" 200 - via_upstream - "-" 0 321 2 2 "-" "curl/8.16.0" "${id}" "httpbin:8000" "10.244.0.30:80" outbound|8000|v1|httpbin.default.svc.cluster.local 10.244.0.29:32772 10.96.193.133:8000 10.244.0.29:32769 - default`;
+  const v1In = `[2026-11-25T08:12:09.397Z] "GET /headers HTTP/1.1" 200 - via_upstream - "-" 0 321 1 1 "-" "curl/8.16.0" "${id}" "httpbin:8000" "10.244.0.30:80" inbound|80|| 127.0.0.6:32773 10.244.0.30:80 10.244.0.29:32772 outbound_.8000_.v1_.httpbin.default.svc.cluster.local default`;
+  const v2In = (authority = 'httpbin:8000', status = 200) =>
+    `[2026-11-25T08:12:09.397Z] "GET /headers HTTP/1.1" ${status} - via_upstream - "-" 0 321 1 1 "-" "curl/8.16.0" "${id}" "${authority}" "10.244.0.31:80" inbound|80|| 127.0.0.6:32771 10.244.0.31:80 10.244.0.29:32770 outbound_.8000_.v2_.httpbin.default.svc.cluster.local default`;
+
+  const check = (trees: ReturnType<typeof correlateLines>) => {
+    expect(trees).toHaveLength(1);
+    const t = trees[0]!;
+    expect(t.status).toBe(200);
+    expect(t.hops).toHaveLength(2);
+    const primary = t.hops.find((h) => !h.mirror)!;
+    const mirror = t.hops.find((h) => h.mirror)!;
+    expect(t.hops[0]).toBe(primary);
+    expect(primary.to).toMatchObject({ workload: 'httpbin-v1', version: 'v1' });
+    expect(primary.outbound?.upstreamCluster?.subset).toBe('v1');
+    expect(mirror.from.workload).toBe('curl');
+    expect(mirror.to).toMatchObject({ workload: 'httpbin-v2', version: 'v2', app: 'httpbin' });
+    return { t, primary, mirror };
+  };
+
+  it('marks the mirror target\'s inbound line whose connection matches no client line (Istio 1.28+)', () => {
+    // The mirror's inbound line arrives first: it must not steal the primary's outbound line.
+    const { mirror } = check(correlateLines([at(v2, v2In(), 1), at(curl, clientPrimary, 2), at(v1, v1In, 3)]));
+    expect(mirror.outbound).toBeUndefined();
+    expect(mirror.inbound?.downstreamRemoteAddress).toBe('10.244.0.29:32770');
+  });
+
+  const clientMirror = (authority: string) =>
+    `[2026-11-25T08:12:09.397Z] "GET /headers HTTP/1.1" 200 - via_upstream - "-" 0 321 2 2 "-" "curl/8.16.0" "${id}" "${authority}" "10.244.0.31:80" outbound|8000|v2|httpbin.default.svc.cluster.local 10.244.0.29:32770 10.96.193.133:8000 10.244.0.29:32769 - -`;
+
+  it('marks a shadow copy the client logged as a request of its own (upstream log, -shadow authority)', () => {
+    const { mirror } = check(correlateLines([at(v2, v2In('httpbin-shadow:8000'), 1), at(curl, clientPrimary, 2), at(v1, v1In, 3), at(curl, clientMirror('httpbin-shadow:8000'), 4)]));
+    expect(mirror.outbound?.upstreamCluster?.subset).toBe('v2');
+    expect(mirror.inbound).toBeDefined();
+  });
+
+  it('does not guess between two client lines of one stream that nothing tells apart', () => {
+    const t = correlateLines([at(v2, v2In(), 1), at(v1, v1In, 2), at(curl, clientMirror('httpbin:8000'), 3), at(curl, clientPrimary, 4)])[0]!;
+    expect(t.hops).toHaveLength(2);
+    expect(t.hops.every((h) => h.outbound && h.inbound && !h.mirror)).toBe(true);
+    expect(t.status).toBe(200);
+  });
+
+  it('still recognises the -shadow authority of Istio 1.27 and older', () => {
+    const { mirror } = check(correlateLines([at(curl, clientPrimary, 1), at(v1, v1In, 2), at(v2, v2In('httpbin-shadow:8000'), 3)]));
+    expect(mirror.inbound?.authority).toBe('httpbin-shadow:8000');
+  });
+
+  it('a failed attempt on a pod of the same subset is a retry, not a mirror', () => {
+    const v1b = { ...v1, pod: 'httpbin-v1-9a1e', podIP: '10.244.0.31' };
+    const retried = v2In('httpbin:8000', 503).replace('outbound_.8000_.v2_', 'outbound_.8000_.v1_');
+    const t = correlateLines([at(curl, clientPrimary, 1), at(v1, v1In, 2), at(v1b, retried, 3)])[0]!;
+    expect(t.hops.some((h) => h.mirror)).toBe(false);
+    expect(t.status).toBe(200);
+  });
+
+  it('mirror hops stay out of the live edge numbers', async () => {
+    const { Aggregator } = await import('../../main/core/capture/aggregate.ts');
+    const agg = new Aggregator();
+    const t = correlateLines([at(curl, clientPrimary, 1), at(v1, v1In, 2), at(v2, v2In(), 3)])[0]!;
+    agg.addTree(t, 1_000);
+    expect(agg.edgeStats(1_000).map((e) => `${e.from}->${e.to}:${e.count}`)).toEqual(['curl->httpbin@v1:1']);
+  });
+});

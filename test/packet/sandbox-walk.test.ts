@@ -1,11 +1,12 @@
 // Walks over what the sandbox mesh generates (its iptables-save and proxy-config dumps), through
 // the same API the view uses: Service routing, ServiceEntry egress and ALLOW_ANY passthrough.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCore, type Core } from '../../main/core/index.ts';
 import type { KubeObject } from '../../main/core/backend/types.ts';
+import { parseManifestText } from '../../main/core/manifests.ts';
 
 type Hop = { kind: string; name?: string; address?: string; port?: number; detail?: Record<string, unknown> };
 
@@ -49,6 +50,24 @@ describe('packet walks over the sandbox mesh', () => {
     expect(hops.find((h) => h.kind === 'route')).toMatchObject({ name: '9080', detail: { virtualHost: 'reviews.default.svc.cluster.local:9080' } });
     expect(names(hops, 'cluster')[0]).toMatch(/^outbound\|9080\|[^|]*\|reviews\.default\.svc\.cluster\.local$/);
     expect(hops.find((h) => h.kind === 'endpoint')?.address).toMatch(/^10\.244\.\d+\.\d+:9080$/);
+  });
+
+  it('ingress gateway → productpage: EDS endpoint over mTLS (tlsMode-istio), pod takes the TLS filter chain', async (t) => {
+    if (unavailable) t.skip(`sandbox: ${unavailable}`);
+    const b = await core.ctx.backends.current();
+    const docs = parseManifestText(readFileSync(path.join(import.meta.dirname, '../fixtures/sandbox/bookinfo-gateway.yaml'), 'utf8'), 'bookinfo-gateway.yaml');
+    await b.apply(docs);
+    try {
+      const r = (await call('packet.walk', { pod, direction: 'inbound', to: 'productpage:9080', path: '/productpage' })) as { hops: Array<Hop & { at?: string; explain?: string }> };
+      const gw = r.hops.filter((h) => h.at === 'gateway');
+      expect(gw.find((h) => h.kind === 'cluster')?.detail).toMatchObject({ tls: expect.stringMatching(/^ISTIO_MUTUAL/), sni: 'outbound_.9080_._.productpage.default.svc.cluster.local' });
+      expect(gw.find((h) => h.kind === 'endpoint')?.detail).toMatchObject({ tls: 'mTLS (ISTIO_MUTUAL)' });
+      expect(r.hops.find((h) => h.kind === 'network' && h.at === 'network')?.explain).toContain('an mTLS connection');
+      const chain = r.hops.find((h) => h.kind === 'listener' && h.name === 'virtualInbound' && h.detail?.filterChain);
+      expect(chain?.detail).toMatchObject({ filterChain: '0.0.0.0_9080', match: { transport_protocol: 'tls' } });
+    } finally {
+      await b.delete(docs);
+    }
   });
 
   it('ServiceEntry egress: HTTPS → 0.0.0.0_443 → outbound|443||www.google.com; HTTP → route 80 vhost httpbin.org:80', async (t) => {

@@ -95,6 +95,8 @@ async function minikube(args, mode) {
 async function istioctl(args, mode) {
   if (args[0] === 'version') {
     if (args.includes('--remote=false')) return out(fixture('istioctl-version-client.json')), 0;
+    // mesh-current: istiod and the proxies run the client's release too.
+    if (mode === 'mesh-current') return out(fixture('istioctl-version-json.kyma-test.json').replaceAll('1.11.1', '1.30.3')), 0;
     return out(fixture('istioctl-version-json.kyma-test.json').replace('"version": "1.11.1",\n\t\t  "revision": "ce62', '"version": "1.30.3",\n\t\t  "revision": "ce62')), 0;
   }
   if (args[0] === 'proxy-config' && args[1] === 'all') {

@@ -96,7 +96,7 @@ describe('cluster backend', () => {
       expect(resp).toMatchObject({ status: 200, durationMs: 12, view: { reviews: 'ok', stars: 'black', ratings: 'ok', details: 'ok' } });
       expect(resp.requestId).toMatch(/^[0-9a-f-]{36}$/);
     }
-    expect(commands[0]).toEqual(expect.arrayContaining(['kubectl', 'exec', '-n', 'default', 'curl-5b549b49b8-fk8qx', '-c', 'curl', '--', 'curl', '-d', 'username=jason', 'http://productpage:9080/login']));
+    expect(commands[0]).toEqual(expect.arrayContaining(['kubectl', 'exec', '-n', 'default', 'curl-5b549b49b8-fk8qx', '-c', 'curl', '--', 'curl', '--data-urlencode', 'username=jason', 'http://productpage:9080/login']));
     const req = commands[1];
     expect(req.slice(0, 9)).toEqual(['kubectl', 'exec', '-n', 'default', 'curl-5b549b49b8-fk8qx', '-c', 'curl', '--', 'curl']);
     expect(req).toEqual(expect.arrayContaining(['-H', 'x-lab: 1', '-b']));

@@ -33,6 +33,10 @@ describe('productpage', () => {
     expect(parseProductpage('<div class="flex gap-x-1 text-red-500"><svg id="glyphicon glyphicon-star">')).toEqual({ reviews: 'ok', stars: 'red', ratings: 'ok', details: 'ok' });
     expect(parseProductpage('<div class="flex gap-x-1 text-black-500"><svg>')).toMatchObject({ stars: 'black' });
     expect(parseProductpage(`${fixture('productpage-title.txt')}<p class="text-red-500">Ratings service is currently unavailable</p>`)).toEqual({ reviews: 'ok', stars: 'none', ratings: 'unavailable', details: 'ok' });
+    // Pages in the template's shape (fixtures composed from ISTIO-FACTS §2): v3 red, v1 no star block.
+    expect(parseProductpage(fixture('productpage-v3-signed-in.html'))).toEqual({ reviews: 'ok', stars: 'red', ratings: 'ok', details: 'ok' });
+    expect(parseProductpage(fixture('productpage-v1-signed-out.html'))).toEqual({ reviews: 'ok', stars: 'none', ratings: 'ok', details: 'ok' });
+    expect(parseProductpage(fixture('productpage-v3-signed-in.html').replaceAll('text-red-500', 'text-black-500'))).toMatchObject({ stars: 'black' });
     expect(parseProductpage('<h2>Error fetching product reviews</h2>')).toMatchObject({ reviews: 'unavailable', stars: 'none' });
   });
 });

@@ -198,7 +198,8 @@ export class Aggregator {
   }
 
   addTree(tree: RequestTree, atMs: number): void {
-    for (const h of tree.hops) this.addHop(h, atMs);
+    // Mirror copies are fire and forget: they stay in the request tree but not in the live numbers.
+    for (const h of tree.hops) if (!h.mirror) this.addHop(h, atMs);
   }
 
   addHop(h: Hop, atMs: number): void {

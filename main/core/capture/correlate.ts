@@ -31,6 +31,9 @@ interface Pending {
 }
 
 const MAX_LINES_PER_REQUEST = 256;
+const NO_LINES: ReadonlySet<CapturedLine> = new Set();
+/** Returned by add() when nothing was evicted (nearly always): no array per line. */
+const NO_TREES: RequestTree[] = [];
 
 function ipOf(addr: string | null): string | null {
   if (!addr) return null;
@@ -57,12 +60,50 @@ function serviceOfHost(host: string | null): { service: string; namespace: strin
   return { service: host, namespace: null, external: true };
 }
 
-function isMirror(e: AccessLogEntry): boolean {
-  // Envoy appends "-shadow" to the authority of mirrored requests.
-  const a = e.authority;
-  if (!a) return false;
-  const host = a.lastIndexOf(':') > 0 ? a.slice(0, a.lastIndexOf(':')) : a;
-  return host.endsWith('-shadow');
+function hostOf(authority: string): string {
+  const c = authority.lastIndexOf(':');
+  return c > 0 && authority.indexOf(']', c) === -1 ? authority.slice(0, c) : authority;
+}
+
+/** Up to Istio 1.27 Envoy appended "-shadow" to the authority of mirrored requests (off by default since 1.28). */
+function isShadow(e: AccessLogEntry): boolean {
+  return e.authority !== null && hostOf(e.authority).endsWith('-shadow');
+}
+
+function stripShadow(authority: string): string {
+  const host = hostOf(authority);
+  return host.endsWith('-shadow') ? host.slice(0, -7) + authority.slice(host.length) : authority;
+}
+
+/**
+ * Outbound lines that are shadow copies logged as requests of their own (Envoy's `upstream_log`,
+ * which Istio does not configure by default: its HCM access log never sees the shadow stream).
+ * Such a copy shares the downstream stream of its primary: same proxy, same downstream connection,
+ * same method, path and authority, another cluster. Nothing else in the line tells which of the two
+ * the client got its answer from, so a copy is only marked when its authority carries "-shadow";
+ * an ambiguous pair is left as two plain hops rather than guessed.
+ */
+function mirroredOutbounds(outs: CapturedLine[]): ReadonlySet<CapturedLine> {
+  if (outs.length < 2 || !outs.some((o) => isShadow(o.entry))) return NO_LINES;
+  const mirrors = new Set<CapturedLine>();
+  let groups: Map<string, CapturedLine[]> | null = null;
+  for (const o of outs) {
+    const e = o.entry;
+    if (!e.downstreamRemoteAddress || !e.upstreamCluster || !e.authority) continue;
+    const key = `${o.source.pod}|${e.downstreamRemoteAddress}|${e.method}|${e.path}|${stripShadow(e.authority)}`;
+    groups ??= new Map();
+    const g = groups.get(key);
+    if (g) g.push(o);
+    else groups.set(key, [o]);
+  }
+  if (!groups) return mirrors;
+  for (const g of groups.values()) {
+    if (g.length < 2) continue;
+    const primaries = g.filter((o) => !isShadow(o.entry));
+    if (primaries.length === 0) continue;
+    for (const o of g) if (isShadow(o.entry)) mirrors.add(o);
+  }
+  return mirrors;
 }
 
 function mergeFlags(a: string[] | undefined, b: string[] | undefined): string[] {
@@ -112,6 +153,7 @@ export class Correlator {
     }
     if (p.lines.length < MAX_LINES_PER_REQUEST) p.lines.push(line);
     p.lastAt = Math.max(p.lastAt, line.receivedAt);
+    if (this.pending.size <= this.maxPending) return { id, evicted: NO_TREES };
     const evicted: RequestTree[] = [];
     while (this.pending.size > this.maxPending) {
       const oldest = this.pending.values().next().value!;
@@ -195,40 +237,62 @@ export class Correlator {
     const hops: Hop[] = [];
     const byLocal = new Map<string, CapturedLine>();
     for (const o of outs) if (o.entry.upstreamLocalAddress) byLocal.set(o.entry.upstreamLocalAddress, o);
+    const mirrorOuts = mirroredOutbounds(outs);
 
+    // Pass 1: the same TCP connection seen from both ends. Done for every inbound line before any
+    // fallback, so a fallback cannot take an outbound line that an exact match needs.
+    const pair = new Map<CapturedLine, CapturedLine | null>();
     for (const i of ins) {
+      const a = i.entry.downstreamRemoteAddress;
+      const o = a ? byLocal.get(a) : undefined;
+      if (o && !used.has(o)) {
+        used.add(o);
+        pair.set(i, o);
+      }
+    }
+    const mirrorIns = new Set<CapturedLine>();
+    for (const i of ins) {
+      if (pair.has(i)) continue;
       const ie = i.entry;
-      let o = ie.downstreamRemoteAddress ? byLocal.get(ie.downstreamRemoteAddress) : undefined;
-      if (o && used.has(o)) o = undefined;
+      // A shadow copy: the client logged only its primary call (Envoy's access log does not see the
+      // shadow stream), so the copy's connection matches no outbound line of that client.
+      const primary = this.primaryOfMirror(i, outs, pair);
+      if (primary) {
+        mirrorIns.add(i);
+        pair.set(i, null);
+        continue;
+      }
       // Fallbacks: the client picked this pod as its upstream host, or addressed the server's service.
-      if (!o) o = outs.find((x) => !used.has(x) && x.entry.upstreamHost !== null && x.entry.upstreamHost === ie.downstreamLocalAddress);
+      let o = outs.find((x) => !used.has(x) && x.entry.upstreamHost !== null && x.entry.upstreamHost === ie.downstreamLocalAddress);
       if (!o && i.source.app) {
         const app = i.source.app;
         o = outs.find((x) => !used.has(x) && serviceOfHost(x.entry.upstreamCluster?.host ?? null)?.service === app && x.entry.path === ie.path);
       }
       if (o) used.add(o);
+      pair.set(i, o ?? null);
+    }
+
+    for (const i of ins) {
+      const ie = i.entry;
+      const o = pair.get(i) ?? undefined;
       const to = refFromSource(i.source, o ? this.destination(o).service ?? i.source.app ?? null : i.source.app ?? null);
-      const from: WorkloadRef = o
-        ? refFromSource(o.source)
-        : (() => {
-            const ip = ipOf(ie.downstreamRemoteAddress);
-            const pod = ip ? this.pods.get(ip) : undefined;
-            return pod ? refFromSource(pod) : { workload: ip ?? 'unknown', app: null, version: null, namespace: null, service: null };
-          })();
-      hops.push(this.hop(from, to, o?.entry, ie));
+      const from = o ? refFromSource(o.source) : this.clientOf(ie);
+      hops.push(this.hop(from, to, o?.entry, ie, mirrorIns.has(i) || (o !== undefined && mirrorOuts.has(o))));
     }
     for (const o of outs) {
       if (used.has(o)) continue;
-      hops.push(this.hop(refFromSource(o.source), this.destination(o), o.entry, undefined));
+      hops.push(this.hop(refFromSource(o.source), this.destination(o), o.entry, undefined, mirrorOuts.has(o)));
     }
     hops.sort((a, b) => {
       const sa = (a.outbound ?? a.inbound)?.startTime ?? '';
       const sb = (b.outbound ?? b.inbound)?.startTime ?? '';
       return sa < sb ? -1 : sa > sb ? 1 : 0;
     });
-    // The first hop is the one whose client nobody else called (the entry point).
-    const called = new Set(hops.map((h) => h.to.workload));
-    const first = hops.find((h) => !called.has(h.from.workload)) ?? hops[0];
+    // The first hop is the one whose client nobody else called (the entry point). Mirror copies
+    // are fire and forget: they never decide the request's entry point or status.
+    const called = new Set<string>();
+    for (const h of hops) if (!h.mirror) called.add(h.to.workload);
+    const first = hops.find((h) => !h.mirror && !called.has(h.from.workload)) ?? hops.find((h) => !h.mirror) ?? hops[0];
     if (first && hops[0] !== first) {
       hops.splice(hops.indexOf(first), 1);
       hops.unshift(first);
@@ -241,13 +305,47 @@ export class Correlator {
       startTime: start,
       user: this.users.get(p.id) ?? null,
       hops,
-      status: first?.status ?? 0,
+      status: first && !first.mirror ? first.status : 0,
       receivedAt,
       complete,
     };
   }
 
-  private hop(from: WorkloadRef, to: WorkloadRef, out: AccessLogEntry | undefined, inn: AccessLogEntry | undefined): Hop {
+  /** The client of an inbound line nobody's outbound line matched: the pod behind its remote address. */
+  private clientOf(ie: AccessLogEntry): WorkloadRef {
+    const ip = ipOf(ie.downstreamRemoteAddress);
+    const pod = ip ? this.pods.get(ip) : undefined;
+    return pod ? refFromSource(pod) : { workload: ip ?? 'unknown', app: null, version: null, namespace: null, service: null };
+  }
+
+  /**
+   * For an inbound line whose connection matches no outbound line: the client's primary outbound
+   * line when this line is a mirror copy of it. Evidence: the same client (remote IP) called the
+   * same authority with the same method and path, that call was answered by another pod (exact
+   * address match), and this pod is not what the primary's cluster would pick (another subset or
+   * service) or it did not fail the way a retried attempt does.
+   */
+  private primaryOfMirror(i: CapturedLine, outs: CapturedLine[], pair: Map<CapturedLine, CapturedLine | null>): CapturedLine | null {
+    const ie = i.entry;
+    const clientIp = ipOf(ie.downstreamRemoteAddress);
+    if (!clientIp || !ie.authority) return null;
+    const authority = stripShadow(ie.authority);
+    for (const [server, o] of pair) {
+      if (!o || server === i) continue;
+      const oe = o.entry;
+      if (ipOf(oe.upstreamLocalAddress) !== clientIp) continue;
+      if (!oe.authority || stripShadow(oe.authority) !== authority || oe.method !== ie.method || oe.path !== ie.path) continue;
+      if (server.source.pod === i.source.pod) continue;
+      const c = oe.upstreamCluster;
+      const svc = serviceOfHost(c?.host ?? null);
+      const otherTarget = (c?.subset != null && i.source.version != null && c.subset !== i.source.version) || (svc !== null && !svc.external && i.source.app != null && svc.service !== i.source.app);
+      const failedAttempt = ie.responseCode === 0 || ie.responseCode >= 500;
+      if (otherTarget || !failedAttempt) return o;
+    }
+    return null;
+  }
+
+  private hop(from: WorkloadRef, to: WorkloadRef, out: AccessLogEntry | undefined, inn: AccessLogEntry | undefined, mirror: boolean): Hop {
     const e = (out ?? inn)!;
     const hop: Hop = {
       from,
@@ -261,7 +359,7 @@ export class Correlator {
     };
     if (out) hop.outbound = out;
     if (inn) hop.inbound = inn;
-    if (isMirror(e)) hop.mirror = true;
+    if (mirror || (out !== undefined && isShadow(out)) || (inn !== undefined && isShadow(inn))) hop.mirror = true;
     return hop;
   }
 }

@@ -79,6 +79,32 @@ function str(line: string, k: number): string | null {
   return line.slice(s, e);
 }
 
+/**
+ * Canonical copies of values that repeat across lines (method, protocol, authority, pod and service
+ * addresses, cluster, route, details, user agent). A line's fresh slice dies young; the entry keeps
+ * the shared old copy. Entries wait in the correlation window for a while, and every object that
+ * survives there is copied by the young-generation GC, so sharing these is most of the GC saving.
+ * Bounded: a table that fills up (a high-cardinality value) starts over.
+ */
+class Interner {
+  private readonly m = new Map<string, string>();
+  constructor(private readonly max: number) {}
+  get(s: string): string {
+    const v = this.m.get(s);
+    if (v !== undefined) return v;
+    if (this.m.size >= this.max) this.m.clear();
+    this.m.set(s, s);
+    return s;
+  }
+}
+
+const common = new Interner(8192);
+
+function istr(line: string, k: number): string | null {
+  const v = str(line, k);
+  return v === null ? null : common.get(v);
+}
+
 function int(line: string, k: number, field: string): number | null {
   const s = tokStart[k]!;
   const e = tokEnd[k]!;
@@ -93,9 +119,35 @@ function int(line: string, k: number, field: string): number | null {
   return v;
 }
 
+// Flag lists by their text (`-`, `UO`, `DI,FI`, …): few distinct values, shared by the entries
+// and frozen so that no consumer can change them for the others.
+const NO_FLAGS: string[] = Object.freeze([]) as unknown as string[];
+const flagLists = new Map<string, string[]>();
+
 function flags(value: string | null): string[] {
-  if (value === null) return [];
-  return value.indexOf(',') === -1 ? [value] : value.split(',').filter((f) => f.length > 0);
+  if (value === null) return NO_FLAGS;
+  let f = flagLists.get(value);
+  if (f === undefined) {
+    if (flagLists.size >= 1024) flagLists.clear();
+    f = Object.freeze(value.indexOf(',') === -1 ? [value] : value.split(',').filter((x) => x.length > 0)) as unknown as string[];
+    flagLists.set(value, f);
+  }
+  return f;
+}
+
+// Parsed clusters by name: a mesh has few, and every line names one. Entries share these objects,
+// frozen so that no consumer can change them for the others.
+const clusters = new Map<string, UpstreamCluster>();
+const MAX_CLUSTERS = 4096;
+
+function cachedCluster(raw: string): UpstreamCluster {
+  let c = clusters.get(raw);
+  if (c === undefined) {
+    if (clusters.size >= MAX_CLUSTERS) clusters.clear();
+    c = Object.freeze(parseUpstreamCluster(raw));
+    clusters.set(raw, c);
+  }
+  return c;
 }
 
 /** `outbound|9080|v2|reviews.default.svc.cluster.local`, `inbound|9080||`, `PassthroughCluster`, … */
@@ -124,9 +176,9 @@ function requestLine(line: string, entry: Pick<AccessLogEntry, 'method' | 'path'
   const m = line.slice(s, a);
   const p = line.slice(a + 1, b);
   const pr = line.slice(b + 1, e);
-  entry.method = m === '-' ? null : m;
-  entry.path = p === '-' ? null : p;
-  entry.protocol = pr === '-' ? null : pr;
+  entry.method = m === '-' ? null : common.get(m);
+  entry.path = p === '-' ? null : common.get(p);
+  entry.protocol = pr === '-' ? null : common.get(pr);
 }
 
 /** Which text layout a tokenized line has; the offsets of the fields that move between releases. */
@@ -166,32 +218,33 @@ function parseText(line: string): AccessLogEntry {
     if (tokQuoted[k] !== 0) throw new AccessLogParseError(`field ${k + 1} should not be quoted (upstream cluster, addresses, SNI, route)`);
   }
   const code = int(line, 2, 'responseCode');
-  const cluster = str(line, tail);
+  const cluster = istr(line, tail);
   const entry: AccessLogEntry = {
     startTime: str(line, 0),
     method: null,
     path: null,
     protocol: null,
     responseCode: code ?? 0,
-    responseFlags: flags(str(line, 3)),
-    responseCodeDetails: L.details >= 0 ? str(line, L.details) : null,
-    connectionTerminationDetails: L.termination >= 0 ? str(line, L.termination) : null,
-    upstreamTransportFailureReason: L.transport >= 0 ? str(line, L.transport) : null,
+    responseFlags: flags(istr(line, 3)),
+    responseCodeDetails: L.details >= 0 ? istr(line, L.details) : null,
+    connectionTerminationDetails: L.termination >= 0 ? istr(line, L.termination) : null,
+    upstreamTransportFailureReason: L.transport >= 0 ? istr(line, L.transport) : null,
     bytesReceived: int(line, L.bytesReceived, 'bytesReceived'),
     bytesSent: int(line, L.bytesReceived + 1, 'bytesSent'),
     durationMs: int(line, L.bytesReceived + 2, 'durationMs'),
     upstreamServiceTimeMs: int(line, L.bytesReceived + 3, 'upstreamServiceTimeMs'),
-    xForwardedFor: str(line, q),
-    userAgent: str(line, q + 1),
+    xForwardedFor: istr(line, q),
+    userAgent: istr(line, q + 1),
     requestId: str(line, q + 2),
-    authority: str(line, q + 3),
-    upstreamHost: str(line, q + 4),
-    upstreamCluster: cluster === null ? null : parseUpstreamCluster(cluster),
+    authority: istr(line, q + 3),
+    upstreamHost: istr(line, q + 4),
+    upstreamCluster: cluster === null ? null : cachedCluster(cluster),
+    // Client-side ephemeral ports: unique per connection, not worth a table entry.
     upstreamLocalAddress: str(line, tail + 1),
-    downstreamLocalAddress: str(line, tail + 2),
+    downstreamLocalAddress: istr(line, tail + 2),
     downstreamRemoteAddress: str(line, tail + 3),
-    requestedServerName: str(line, tail + 4),
-    routeName: tailCount === 6 ? str(line, tail + 5) : null,
+    requestedServerName: istr(line, tail + 4),
+    routeName: tailCount === 6 ? istr(line, tail + 5) : null,
   };
   requestLine(line, entry);
   return entry;

@@ -3,6 +3,7 @@
 // access logs are the istio-proxy containers' logs, followed for every injected pod and gateway.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../api/errors.ts';
 import type { BackendStatus } from '../api/system.ts';
 import type { CoreContext } from '../context.ts';
@@ -22,6 +23,17 @@ export function parseProductpage(html: string): NonNullable<TrafficResponse['vie
   const color = /gap-x-1 text-(red|black)-500/.exec(html)?.[1] as 'red' | 'black' | undefined;
   const stars: 'none' | 'black' | 'red' = color ?? 'none';
   return { reviews: reviewsDown ? 'unavailable' : 'ok', stars: reviewsDown ? 'none' : stars, ratings: ratingsDown ? 'unavailable' : 'ok', details: detailsDown ? 'unavailable' : 'ok' };
+}
+
+/**
+ * Every request carries an x-request-id so its access-log lines can be matched to it; a lab that
+ * sets its own (any letter case) keeps it, and that is the id reported back.
+ */
+export function withRequestId(headers: Record<string, string>): { requestId: string; headers: Record<string, string> } {
+  const own = Object.keys(headers).find((k) => k.toLowerCase() === 'x-request-id');
+  if (own && headers[own]) return { requestId: headers[own], headers };
+  const requestId = randomUUID();
+  return { requestId, headers: { 'x-request-id': requestId, ...headers } };
 }
 
 /** Pull the nat table out of istio-init's log (it prints the iptables-restore input it applied). */
@@ -79,7 +91,29 @@ class ClusterBackend implements MeshBackend {
     return { kind: 'cluster', label, state, ...(s.detail ? { detail: s.detail } : {}), ...(s.mode === 'context' ? { context: s.name } : {}) };
   }
 
-  apply: MeshBackend['apply'] = (docs, opts) => this.svc.kube().apply(docs, opts);
+  private flushNoticeShown = false;
+
+  /**
+   * Lab samples are applied here: Deployments created or changed in the lab namespace get the
+   * shorter access-log flush interval too (and are rolled out) before the apply returns.
+   */
+  apply: MeshBackend['apply'] = async (docs, opts) => {
+    const outcomes = await this.svc.kube().apply(docs, opts);
+    if (opts?.dryRun) return outcomes;
+    const names = outcomes.filter((o) => o.ref.kind === 'Deployment' && (o.ref.namespace ?? this.ns) === this.ns && o.action !== 'unchanged').map((o) => o.ref.name);
+    if (!names.length) return outcomes;
+    try {
+      const r = await this.svc.flushInterval(this.ns, { only: names, signal: opts?.signal });
+      if (!r.supported && !this.flushNoticeShown) {
+        this.flushNoticeShown = true;
+        this.ctx.events.emit('notice', { level: 'info', message: r.message });
+      }
+    } catch (err) {
+      if (opts?.signal?.aborted) throw err;
+      this.ctx.events.emit('notice', { level: 'warn', message: `Could not lower the access-log flush interval: ${(err as Error).message}`, ...((err as ApiError).fix ? { fix: (err as ApiError).fix } : {}) });
+    }
+    return outcomes;
+  };
   delete: MeshBackend['delete'] = (docs, opts) => this.svc.kube().delete(docs, opts);
   get: MeshBackend['get'] = (ref) => this.svc.kube().get(ref);
   diff: MeshBackend['diff'] = (docs) => this.svc.kube().diff(docs);
@@ -108,17 +142,18 @@ class ClusterBackend implements MeshBackend {
     const responses: TrafficResponse[] = new Array(count);
     let next = 0;
     let send: (i: number) => Promise<TrafficResponse>;
-    if (req.from === 'ingressgateway') {
+    // A bare path ("/productpage") means "through the ingress gateway", whoever the client is.
+    if (req.from === 'ingressgateway' || req.url.startsWith('/')) {
       const ingress = await this.svc.bookinfo.ingress(this.svc.settings.mode === 'minikube' ? await this.svc.minikube.ip(this.svc.settings.profile) : null);
-      if (!ingress) throw new ApiError('unavailable', 'the ingress gateway has no reachable address', 'Start the tunnel (minikube tunnel) on the Home page');
-      const cookie = req.user ? await this.ingressLogin(ingress.url, req.user) : undefined;
+      if (!ingress) throw new ApiError('unavailable', 'the ingress gateway has no reachable address yet (its EXTERNAL-IP is pending and it has no node port)', 'Start the tunnel (minikube tunnel) on the Home page, or check: kubectl get svc istio-ingressgateway -n istio-system');
+      const cookie = req.user ? await this.ingressLogin(ingress.url, req.user, req.headers, signal) : undefined;
       send = () => this.viaIngress(ingress.url, req, cookie, signal);
     } else {
       const pod = await this.clientPod(req.from);
       const jar = `/tmp/meshwalk-${randomUUID().slice(0, 8)}.cookies`;
       if (req.user) {
         const base = new URL(req.url).origin;
-        await this.kubectlExec(pod, req.from, ['curl', '-s', '-o', '/dev/null', '-c', jar, '-d', `username=${req.user}`, '-d', 'passwd=', `${base}/login`], signal);
+        await this.kubectlExec(pod, req.from, ['curl', '-s', '-o', '/dev/null', '-c', jar, '--data-urlencode', `username=${req.user}`, '-d', 'passwd=', `${base}/login`], signal);
       }
       send = () => this.viaExec(pod, req, req.user ? jar : undefined, signal);
     }
@@ -129,7 +164,9 @@ class ClusterBackend implements MeshBackend {
         const i = next++;
         if (interval) {
           const due = started + i * interval;
-          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          // Abortable, so a slow qps does not hold a cancelled run.
+          if (due > Date.now()) await sleep(due - Date.now(), undefined, { signal }).catch(() => undefined);
+          if (signal?.aborted) break;
         }
         responses[i] = await send(i);
       }
@@ -140,9 +177,9 @@ class ClusterBackend implements MeshBackend {
   }
 
   private async viaExec(pod: PodInfo, req: TrafficRequest, jar: string | undefined, signal?: AbortSignal): Promise<TrafficResponse> {
-    const requestId = randomUUID();
-    const args = ['curl', '-s', '-X', req.method, '-H', `x-request-id: ${requestId}`, '-w', `\n${MARK}%{http_code} %{time_total}`];
-    for (const [k, v] of Object.entries(req.headers)) args.push('-H', `${k}: ${v}`);
+    const { requestId, headers } = withRequestId(req.headers);
+    const args = ['curl', '-s', '-X', req.method, '-w', `\n${MARK}%{http_code} %{time_total}`];
+    for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
     if (jar) args.push('-b', jar);
     args.push(req.url);
     const r = await this.kubectlExec(pod, req.from, args, signal);
@@ -158,26 +195,35 @@ class ClusterBackend implements MeshBackend {
     return { status, durationMs, requestId, body: body.slice(0, 500) };
   }
 
-  private ingressLogin(base: string, user: string): Promise<string | undefined> {
+  /**
+   * productpage's sign-in: POST /login (form username + passwd), which answers with a Flask
+   * `session` cookie; later requests send it so productpage adds `end-user: <user>`. The lab's
+   * headers go along (a Gateway may only match its Host).
+   */
+  private ingressLogin(base: string, user: string, headers: Record<string, string>, signal?: AbortSignal): Promise<string> {
+    const target = `${base}/login`;
     return new Promise((resolve, reject) => {
       const body = new URLSearchParams({ username: user, passwd: '' }).toString();
-      const r = http.request(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const h = { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) };
+      const r = http.request(target, { method: 'POST', headers: h, signal }, (res) => {
         res.resume();
-        resolve(res.headers['set-cookie']?.map((c) => c.split(';')[0]).join('; '));
+        const cookie = res.headers['set-cookie']?.map((c) => c.split(';')[0]).join('; ');
+        if (cookie) resolve(cookie);
+        else reject(new ApiError('failed', `signing in as "${user}" at ${target} gave HTTP ${res.statusCode} and no session cookie`, 'Check that the Gateway and VirtualService route /login to productpage (samples/bookinfo/networking/bookinfo-gateway.yaml)'));
       });
-      r.on('error', reject);
+      r.on('error', (err) => reject(signal?.aborted ? new ApiError('cancelled', 'traffic cancelled') : new ApiError('unavailable', `the ingress gateway at ${base} does not answer (${(err as NodeJS.ErrnoException).code ?? err.message})`, 'Start the tunnel (minikube tunnel) on the Home page, or check that istio-ingressgateway is running')));
       r.end(body);
     });
   }
 
   private viaIngress(base: string, req: TrafficRequest, cookie: string | undefined, signal?: AbortSignal): Promise<TrafficResponse> {
-    const requestId = randomUUID();
+    const { requestId, headers: withId } = withRequestId(req.headers);
     const url = new URL(req.url, base);
     const target = new URL(url.pathname + url.search, base);
     const started = Date.now();
     return new Promise((resolve) => {
       // node:http so a lab's Host header (e.g. httpbin.example.com) is sent as written.
-      const headers: Record<string, string> = { 'x-request-id': requestId, ...req.headers, ...(cookie ? { cookie } : {}) };
+      const headers: Record<string, string> = { ...withId, ...(cookie ? { cookie } : {}) };
       const r = http.request(target, { method: req.method, headers, signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -2,7 +2,7 @@
 // delete, dry-run + diff, wait (watch, never sleep), watch with resume, pod logs follow. API errors
 // become messages that name the manifest file and document. Each apply is mirrored into the
 // transcript as the kubectl command a learner would type.
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, Log, Watch, ApiException, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, Log, Watch, ApiException, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createTwoFilesPatch } from 'diff';
@@ -451,6 +451,80 @@ export class Kube {
       if (failures >= 8) throw toKubeError(err ?? new Error('log stream keeps closing'), this.server);
       await new Promise((r) => setTimeout(r, (opts.retryMs ?? 500) * Math.max(1, failures)));
     }
+  }
+
+  async listDeployments(namespace: string): Promise<KubeObject[]> {
+    try {
+      const list = await this.kc.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace });
+      // List items carry no apiVersion/kind; callers filter on kind.
+      return list.items.map((d) => ({ ...(d as unknown as KubeObject), apiVersion: 'apps/v1', kind: 'Deployment' }));
+    } catch (err) {
+      throw toKubeError(err, this.server);
+    }
+  }
+
+  /**
+   * Server-side apply of partial objects under their own field manager, so they never take
+   * fields away from what `meshwalk` applied (an apply drops the manager's fields it omits).
+   * The transcript shows each as the `kubectl patch … --type=merge` a learner would type, which
+   * has the same effect on these fields.
+   */
+  async patchFields(patches: KubeObject[], fieldManager: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    for (const p of patches) {
+      if (opts.signal?.aborted) throw new ApiError('cancelled', 'patch cancelled');
+      const body = { ...p } as Record<string, unknown>;
+      delete body.apiVersion;
+      delete body.kind;
+      delete body.metadata;
+      const argv = ['kubectl', 'patch', `${p.kind.toLowerCase()}/${p.metadata.name}`, '-n', p.metadata.namespace ?? this.labNamespace, '--type=merge', '-p', JSON.stringify(body)];
+      try {
+        await this.objects.patch(this.copy(p) as KubernetesObject, undefined, undefined, fieldManager, true, 'application/apply-patch+yaml');
+      } catch (err) {
+        const e = toKubeError(err, this.server, undefined, p);
+        this.emitEquivalent(argv, [e.message], e.message);
+        throw e;
+      }
+      this.emitEquivalent(argv, [`${describe(p)} patched`]);
+    }
+  }
+
+  /**
+   * Wait like `kubectl rollout status`: the controller has seen the new spec, every replica runs
+   * the new template and is available, and no old replicas are left.
+   */
+  async rolloutStatus(namespace: string, name: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    const started = Date.now();
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    let done = false;
+    try {
+      await this.watch(`/apis/apps/v1/namespaces/${namespace}/deployments`, { fieldSelector: `metadata.name=${name}`, signal: ac.signal }, (phase, obj) => {
+        if (phase !== 'ADDED' && phase !== 'MODIFIED') return;
+        const d = obj as unknown as { metadata: { generation?: number }; spec?: { replicas?: number }; status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number } };
+        const want = d.spec?.replicas ?? 1;
+        const st = d.status ?? {};
+        if ((st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && (st.updatedReplicas ?? 0) >= want && (st.replicas ?? 0) <= (st.updatedReplicas ?? 0) && (st.availableReplicas ?? 0) >= want) {
+          done = true;
+          ac.abort();
+        }
+      });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+    const elapsedMs = Date.now() - started;
+    const argv = ['kubectl', 'rollout', 'status', `deployment/${name}`, '-n', namespace];
+    if (done) {
+      this.emitEquivalent(argv, [`deployment "${name}" successfully rolled out`]);
+      return { ok: true, reason: '', elapsedMs };
+    }
+    if (signal?.aborted) throw new ApiError('cancelled', 'wait cancelled');
+    const why = await this.explainNamespace(namespace).catch(() => '');
+    const reason = why || `deployment ${name} did not finish rolling out in ${Math.round(timeoutMs / 1000)} s`;
+    this.emitEquivalent(argv, [reason], reason);
+    return { ok: false, reason, elapsedMs };
   }
 
   async listPods(namespace: string, labelSelector?: string): Promise<V1Pod[]> {

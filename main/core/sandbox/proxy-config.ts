@@ -4,8 +4,10 @@
 import type { ProxyConfigDump } from '../backend/types.ts';
 import type { CompiledConfig } from './compiled.ts';
 import type { MeshSettings } from './proxy.ts';
-import { DEFAULT_RETRY, type CompiledHttpRoute, type StringMatch } from './routing.ts';
+import { DEFAULT_RETRY, type CompiledHttpRoute, type StringMatch, type TrafficPolicy } from './routing.ts';
 import type { Pod, Service } from './topology.ts';
+import { clusterTls } from './cluster-tls.ts';
+import { namespaceMtlsMode } from './security.ts';
 
 const T = 'type.googleapis.com/';
 const HCM = 'envoy.filters.network.http_connection_manager';
@@ -18,6 +20,10 @@ interface VisiblePort {
   protocol: string;
   svc?: Service;
   external: boolean;
+  /** ServiceEntry `resolution` (external hosts only). */
+  resolution?: string;
+  /** ServiceEntry `location` (external hosts only). */
+  location?: string;
 }
 
 export interface ProxyView {
@@ -90,7 +96,7 @@ export class ProxyConfigBuilder {
     for (const se of this.cfg.serviceEntries) {
       for (const h of se.hosts) {
         if (!gateway && !this.cfg.visible(pod, se.namespace, h)) continue;
-        for (const p of se.ports) out.push({ host: h, namespace: se.namespace, port: p.port, protocol: p.protocol, external: true });
+        for (const p of se.ports) out.push({ host: h, namespace: se.namespace, port: p.port, protocol: p.protocol, external: true, resolution: se.resolution, location: se.location });
       }
     }
     return out;
@@ -170,9 +176,15 @@ export class ProxyConfigBuilder {
     return `outbound|${d.port ?? v.port}|${d.subset}|${d.host}`;
   }
 
-  private routeJson(r: CompiledHttpRoute | null, host: string, port: number, vsName: string | null): Record<string, unknown>[] {
+  /**
+   * Envoy routes for one VS http route. `bind` is where they are programmed (`mesh` or a Gateway,
+   * and the port): istiod drops match clauses whose `gateways` or `port` exclude it.
+   */
+  private routeJson(r: CompiledHttpRoute | null, host: string, port: number, vsName: string | null, bind?: { gateway: string; port: number }): Record<string, unknown>[] {
     if (!r) return [{ name: 'default', match: { prefix: '/' }, route: { cluster: `outbound|${port}||${host}`, timeout: '0s', retry_policy: retryJson(null), max_grpc_timeout: '0s' }, decorator: { operation: `${host}:${port}/*` } }];
-    const matches = r.matches.length ? r.matches : [undefined];
+    const bound = bind ? r.matches.filter((m) => (!m.gateways || m.gateways.includes(bind.gateway)) && (m.port === undefined || m.port === bind.port)) : r.matches;
+    if (r.matches.length && !bound.length) return [];
+    const matches = bound.length ? bound : [undefined];
     return matches.map((m) => {
       const route: Record<string, unknown> = { timeout: r.timeoutMs ? `${r.timeoutMs / 1000}s` : '0s', retry_policy: retryJson(r), max_grpc_timeout: '0s' };
       const cl = (d: { host: string; subset: string; port?: number }) => `outbound|${d.port ?? port}|${d.subset}|${d.host}`;
@@ -205,7 +217,7 @@ export class ProxyConfigBuilder {
         const domains = v.svc
           ? [short, `${short}:${port}`, `${short}.${v.namespace}`, `${short}.${v.namespace}:${port}`, `${short}.${v.namespace}.svc`, `${short}.${v.namespace}.svc:${port}`, v.host, `${v.host}:${port}`, v.svc.vip, `${v.svc.vip}:${port}`]
           : [v.host, `${v.host}:${port}`];
-        const routes = vs ? vs.http.flatMap((r) => this.routeJson(r, v.host, port, r.vs)) : this.routeJson(null, v.host, port, null);
+        const routes = vs ? vs.http.flatMap((r) => this.routeJson(r, v.host, port, r.vs, { gateway: 'mesh', port })) : this.routeJson(null, v.host, port, null);
         return { name: `${v.host}:${port}`, domains: v.svc && v.namespace !== pod.namespace ? domains.slice(2) : domains, routes, include_request_attempt_count: true };
       });
       vhosts.push(
@@ -261,7 +273,7 @@ export class ProxyConfigBuilder {
           routes: vs.http.flatMap((r) => {
             const d = r.dests[0];
             const port = d?.port ?? this.cfg.topology.services.find((x) => x.fqdn === d?.host)?.ports[0]?.port ?? 80;
-            return this.routeJson(r, d?.host ?? h, port, r.vs);
+            return this.routeJson(r, d?.host ?? h, port, r.vs, { gateway: s.ref, port: svcPort });
           }),
         })),
       );
@@ -277,21 +289,37 @@ export class ProxyConfigBuilder {
       const base = `outbound|${v.port}||${v.host}`;
       const dr = this.cfg.destinationRule(v.host);
       const meta = { filter_metadata: { istio: { services: [{ host: v.host, name: v.host.split('.')[0], namespace: v.namespace }], ...(dr ? { config: `/apis/networking.istio.io/v1/namespaces/${dr.namespace}/destination-rule/${dr.name}` } : {}) } } };
-      const policyJson = (p = dr?.policy) =>
-        p
-          ? {
-              circuit_breakers: { thresholds: [{ max_connections: p.maxConnections, max_pending_requests: p.maxPending, max_requests: p.maxRequests, max_retries: 4294967295 }] },
-              ...(p.maxRequestsPerConnection ? { typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { common_http_protocol_options: { max_requests_per_connection: p.maxRequestsPerConnection } } } } : {}),
-              ...(p.outlier ? { outlier_detection: { consecutive_5xx: p.outlier.consecutive5xx, interval: `${p.outlier.intervalMs / 1000}s`, base_ejection_time: `${p.outlier.baseEjectionMs / 1000}s`, max_ejection_percent: p.outlier.maxEjectionPercent } } : {}),
-              lb_policy: p.lb === 'ROUND_ROBIN' ? 'ROUND_ROBIN' : p.lb === 'RANDOM' ? 'RANDOM' : 'LEAST_REQUEST',
-            }
-          : { circuit_breakers: { thresholds: [{ max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295 }] }, lb_policy: 'LEAST_REQUEST' };
-      const type = v.external ? 'STRICT_DNS' : 'EDS';
-      const eds = v.external ? {} : { eds_cluster_config: { eds_config: { ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3' }, service_name: base } };
-      out.push(mk(base, type, { ...eds, ...policyJson(), metadata: meta }));
+      const policyJson = (p: TrafficPolicy | undefined, subset: string) => {
+        const tls = clusterTls({
+          mode: p?.tlsMode,
+          sni: p?.tlsSni,
+          port: v.port,
+          subset,
+          host: v.host,
+          external: v.external && v.location !== 'MESH_INTERNAL',
+          peerDisabled: !v.external && this.cfg.peerAuthn.length > 0 && namespaceMtlsMode(v.namespace, this.cfg.peerAuthn) === 'DISABLE',
+          sans: v.svc ? serviceAccounts(v.svc) : [],
+        });
+        const http = {
+          ...(p?.maxRequestsPerConnection ? { common_http_protocol_options: { max_requests_per_connection: p.maxRequestsPerConnection } } : {}),
+          ...(tls.autoSni ? { upstream_http_protocol_options: { auto_sni: true } } : {}),
+        };
+        return {
+          circuit_breakers: { thresholds: [{ max_connections: p?.maxConnections ?? 4294967295, max_pending_requests: p?.maxPending ?? 4294967295, max_requests: p?.maxRequests ?? 4294967295, max_retries: 4294967295 }] },
+          ...(Object.keys(http).length ? { typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`, ...http } } } : {}),
+          ...(p?.outlier ? { outlier_detection: { consecutive_5xx: p.outlier.consecutive5xx, interval: `${p.outlier.intervalMs / 1000}s`, base_ejection_time: `${p.outlier.baseEjectionMs / 1000}s`, max_ejection_percent: p.outlier.maxEjectionPercent } } : {}),
+          lb_policy: p?.lb === 'ROUND_ROBIN' ? 'ROUND_ROBIN' : p?.lb === 'RANDOM' ? 'RANDOM' : 'LEAST_REQUEST',
+          ...(tls.transport_socket ? { transport_socket: tls.transport_socket } : {}),
+          ...(tls.transport_socket_matches ? { transport_socket_matches: tls.transport_socket_matches } : {}),
+        };
+      };
+      const discovery = (name: string) => (v.external ? externalDiscovery(name, v) : { type: 'EDS', eds_cluster_config: { eds_config: { ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3' }, service_name: name } });
+      const { type, ...disc } = discovery(base);
+      out.push(mk(base, type, { ...policyJson(dr?.policy, ''), ...disc, metadata: meta }));
       if (dr) for (const s of dr.subsets.values()) {
         const name = `outbound|${v.port}|${s.name}|${v.host}`;
-        out.push(mk(name, type, { ...(v.external ? {} : { eds_cluster_config: { eds_config: { ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3' }, service_name: name } }), ...policyJson(s.policy), metadata: { filter_metadata: { istio: { ...meta.filter_metadata.istio, subset: s.name } } } }));
+        const { type: st, ...sdisc } = discovery(name);
+        out.push(mk(name, st, { ...policyJson(s.policy, s.name), ...sdisc, metadata: { filter_metadata: { istio: { ...meta.filter_metadata.istio, subset: s.name } } } }));
       }
     }
     if (!gateway) {
@@ -316,7 +344,8 @@ export class ProxyConfigBuilder {
           lb_endpoints: list.map((p) => ({
             endpoint: { address: socket(p.ip, targetPort) },
             health_status: p.drained ? 'UNHEALTHY' : 'HEALTHY',
-            metadata: { filter_metadata: { istio: { workload: `${p.workload.name};${p.namespace};${p.workload.app};${p.workload.version};Kubernetes` } } },
+            // The injector labels pods security.istio.io/tlsMode=istio; auto mTLS keys on it.
+            metadata: { filter_metadata: { ...(p.workload.injected ? { 'envoy.transport_socket_match': { tlsMode: 'istio' } } : {}), istio: { workload: `${p.workload.name};${p.namespace};${p.workload.app};${p.workload.version};Kubernetes` } } },
             load_balancing_weight: 1,
           })),
           load_balancing_weight: list.length,
@@ -352,6 +381,30 @@ export class ProxyConfigBuilder {
       ],
     };
   }
+}
+
+/** The Service's workload identities, sorted as istiod lists them. */
+function serviceAccounts(svc: Service): string[] {
+  return [...new Set(svc.pods.map((p) => `spiffe://cluster.local/ns/${p.namespace}/sa/${p.workload.serviceAccount}`))].sort();
+}
+
+/**
+ * How Envoy finds a ServiceEntry host's endpoints: DNS resolution carries the hostname as the
+ * endpoint (load_assignment), NONE forwards to the original destination.
+ */
+function externalDiscovery(name: string, v: VisiblePort): Record<string, unknown> & { type: string } {
+  if (v.resolution === 'NONE') return { type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED' };
+  const dns = v.resolution === 'DNS_ROUND_ROBIN' ? 'LOGICAL_DNS' : 'STRICT_DNS';
+  return {
+    type: dns,
+    dns_refresh_rate: '60s',
+    respect_dns_ttl: true,
+    dns_lookup_family: 'V4_ONLY',
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [{ locality: {}, lb_endpoints: [{ endpoint: { address: socket(v.host, v.port) }, load_balancing_weight: 1 }], load_balancing_weight: 1 }],
+    },
+  };
 }
 
 function hcmInline(cluster: string, port: number) {

@@ -5,7 +5,7 @@ import type { LogRecord } from './access-log-format.ts';
 import { externalIp, type CompiledConfig } from './compiled.ts';
 import type { Rng } from './random.ts';
 import { DEFAULT_RETRY, firstHttpRoute, hostMatches, pickWeighted, type CompiledHttpRoute, type MatchInput, type RouteDest, type TrafficPolicy } from './routing.ts';
-import { authorize, mtlsMode } from './security.ts';
+import { authorize, mtlsMode, namespaceMtlsMode } from './security.ts';
 import type { Pod, Service } from './topology.ts';
 import { serve, type AppCallResult, type AppData, type AppEnv, type AppRequest } from './workloads.ts';
 import { pickEndpoint, ProxyState } from './upstream.ts';
@@ -91,6 +91,8 @@ export class DataPlane {
   private port = 32768;
   /** Resolved destinations, valid for one config revision and one readiness state. */
   private clusterCache = new Map<string, ClusterInfo>();
+  /** The same, keyed by the compiled route destination (stable per revision): no key string per request. */
+  private destCache = new WeakMap<RouteDest, { ns: string; port: number; info: ClusterInfo }[]>();
   private cacheRevision = -1;
   private readonly envs = new Map<Pod | typeof NO_POD, PodEnv>();
 
@@ -399,12 +401,17 @@ export class DataPlane {
   private clusterInfo(dest: RouteDest, fromNs: string, reqPort: number): ClusterInfo {
     const cfg = this.cfg;
     if (this.cacheRevision !== cfg.revision || this.clusterCache.size > 10_000) {
-      this.clusterCache.clear();
+      this.dropClusterCache();
       this.cacheRevision = cfg.revision;
     }
+    const byDest = this.destCache.get(dest);
+    if (byDest) for (const e of byDest) if (e.ns === fromNs && e.port === reqPort) return e.info;
     const key = `${fromNs}|${dest.host}|${dest.subset}|${dest.port ?? ''}|${reqPort}`;
     let info = this.clusterCache.get(key);
-    if (info) return info;
+    if (info) {
+      this.rememberDest(dest, fromNs, reqPort, info);
+      return info;
+    }
     const svc = cfg.topology.service(dest.host, fromNs);
     const se = svc ? undefined : cfg.serviceEntry(dest.host);
     const port = dest.port ?? (svc ? (svc.ports.length === 1 ? svc.ports[0].port : svc.ports.find((p) => p.port === reqPort)?.port ?? svc.ports[0]?.port) : se?.ports.find((p) => p.port === reqPort)?.port ?? se?.ports[0]?.port) ?? reqPort;
@@ -426,14 +433,29 @@ export class DataPlane {
       short: svc?.name ?? dest.host,
     };
     this.clusterCache.set(key, info);
+    this.rememberDest(dest, fromNs, reqPort, info);
     return info;
+  }
+
+  private rememberDest(dest: RouteDest, ns: string, port: number, info: ClusterInfo): void {
+    const list = this.destCache.get(dest);
+    if (!list) this.destCache.set(dest, [{ ns, port, info }]);
+    else if (list.length < 16) list.push({ ns, port, info });
+  }
+
+  /** Endpoints or config changed: every resolved destination is stale. */
+  private dropClusterCache(): void {
+    this.clusterCache.clear();
+    this.destCache = new WeakMap();
   }
 
   private usesMtls(client: Pod, server: Pod, policy: TrafficPolicy): boolean {
     if (policy.tlsMode === 'DISABLE' || policy.tlsMode === 'SIMPLE' || policy.tlsMode === 'MUTUAL') return false;
     if (policy.tlsMode === 'ISTIO_MUTUAL') return true;
-    // Auto mTLS: both ends have a proxy.
-    return (client.workload.injected || client.workload.gateway) && (server.workload.injected || server.workload.gateway);
+    // Auto mTLS: the client has a proxy and the endpoint carries tlsMode=istio (injected pods only;
+    // gateway pods are not labelled), unless the server's namespace or the mesh disables mTLS.
+    if (!(client.workload.injected || client.workload.gateway) || !server.workload.injected) return false;
+    return this.cfg.peerAuthn.length === 0 || namespaceMtlsMode(server.namespace, this.cfg.peerAuthn) !== 'DISABLE';
   }
 
   /** The connection reaches `server`'s pod: its inbound sidecar (or gateway, or the bare app). */
@@ -443,14 +465,21 @@ export class DataPlane {
     const dsLocal = upstreamHost;
     if (server.drained && server.ready) {
       server.ready = false;
-      this.clusterCache.clear();
+      this.dropClusterCache();
     }
     if (server.drained || tlsToPlain) return { ...base, status: 503, endMs: at + 0.3, connectFailure: true, bytes: 0 };
     if (server.workload.gateway) {
       const svcPort = this.cfg.topology.services.find((s) => s.pods.includes(server))?.ports.find((p) => p.targetPort === targetPort)?.port ?? targetPort;
-      const r = this.atGateway(server, req, targetPort, svcPort, at, trace, upstreamLocal, null);
-      // The gateway's own line carries the real byte counts; here only the echoed body is known.
-      return { ...base, status: r.status, endMs: r.endMs, data: r.data, connectFailure: !!r.refused, bytes: r.data?.body ? r.data.body.length + 1 : 0 };
+      const before = trace.records.length;
+      // Gateways set use_remote_address: the calling pod's IP becomes X-Forwarded-For.
+      const r = this.atGateway(server, req, targetPort, svcPort, at, trace, upstreamLocal, client.ip);
+      // The gateway's own line carries the byte count the caller receives.
+      let bytes = r.data?.body ? r.data.body.length + 1 : 0;
+      for (let i = trace.records.length - 1; i >= before; i--) if (trace.records[i].proxy === server) {
+        bytes = trace.records[i].bytesOut;
+        break;
+      }
+      return { ...base, status: r.status, endMs: r.endMs, data: r.data, connectFailure: !!r.refused, bytes };
     }
     if (!server.workload.injected) {
       const res = serve(server.workload.behaviour, this.appRequest(req), at, this.appEnv(server, trace));

@@ -33,8 +33,11 @@ export class Rng {
   }
 }
 const HEX = '0123456789abcdef';
+/** Two hex digits per byte value: a table beats Number#toString(16) + padStart on the hot path. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, i) => HEX[i >>> 4] + HEX[i & 15]);
 function hex8(x: number): string {
-  return ((x * 4294967296) >>> 0).toString(16).padStart(8, '0');
+  const v = (x * 4294967296) >>> 0;
+  return BYTE_HEX[v >>> 24] + BYTE_HEX[(v >>> 16) & 255] + BYTE_HEX[(v >>> 8) & 255] + BYTE_HEX[v & 255];
 }
 
 /** Stable 32-bit hash of a string (FNV-1a): names → IPs, pod hashes. */

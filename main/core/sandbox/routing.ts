@@ -86,6 +86,8 @@ export interface TrafficPolicy {
   maxRequestsPerConnection: number;
   outlier?: { consecutive5xx: number; consecutiveGateway: number; intervalMs: number; baseEjectionMs: number; maxEjectionPercent: number };
   tlsMode?: string;
+  /** `tls.sni` for TLS origination (SIMPLE/MUTUAL). */
+  tlsSni?: string;
 }
 
 export interface CompiledDr {
@@ -261,6 +263,7 @@ function compilePolicy(tp: any, base?: TrafficPolicy): TrafficPolicy {
     };
   }
   if (tp.tls?.mode) p.tlsMode = String(tp.tls.mode);
+  if (typeof tp.tls?.sni === 'string') p.tlsSni = tp.tls.sni;
   return p;
 }
 

@@ -45,6 +45,15 @@ export function mtlsMode(pod: Pod, list: PeerAuthn[]): string {
   return p?.mode ?? 'PERMISSIVE';
 }
 
+/**
+ * The mode istiod can infer for a whole Service (BestEffortInferServiceMTLSMode): namespace-wide,
+ * else mesh-wide. Workload-selector policies are invisible to the client side.
+ */
+export function namespaceMtlsMode(namespace: string, list: PeerAuthn[]): string {
+  const pick = (ns: string) => list.find((p) => p.namespace === ns && !p.selector && p.mode !== 'UNSET');
+  return (pick(namespace) ?? pick(ROOT_NAMESPACE))?.mode ?? 'PERMISSIVE';
+}
+
 export interface AuthzInput {
   /** `cluster.local/ns/<ns>/sa/<sa>` when the peer used mTLS, else null. */
   principal: string | null;

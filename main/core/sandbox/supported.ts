@@ -29,7 +29,7 @@ const trafficPolicy: Shape = {
     consecutive5xxErrors: true, consecutiveErrors: true, consecutiveGatewayErrors: true, interval: true,
     baseEjectionTime: true, maxEjectionPercent: true, minHealthPercent: true,
   },
-  tls: { mode: true },
+  tls: { mode: true, sni: true },
 };
 const workloadSelector: Shape = { matchLabels: { '*': true } };
 
@@ -78,6 +78,8 @@ const enumValues: Record<string, Record<string, string[]>> = {
   'security.istio.io/AuthorizationPolicy': { 'spec.action': ['ALLOW', 'DENY'] },
   'security.istio.io/PeerAuthentication': { 'spec.mtls.mode': ['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'] },
   'networking.istio.io/Sidecar': { 'spec.outboundTrafficPolicy.mode': ['ALLOW_ANY', 'REGISTRY_ONLY'] },
+  'networking.istio.io/DestinationRule': { 'spec.trafficPolicy.tls.mode': ['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'] },
+  'networking.istio.io/ServiceEntry': { 'spec.resolution': ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN'] },
 };
 
 /** Plain-words warnings for everything in `o` the sandbox does not model. */

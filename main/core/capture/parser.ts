@@ -79,32 +79,6 @@ function str(line: string, k: number): string | null {
   return line.slice(s, e);
 }
 
-/**
- * Canonical copies of values that repeat across lines (method, protocol, authority, pod and service
- * addresses, cluster, route, details, user agent). A line's fresh slice dies young; the entry keeps
- * the shared old copy. Entries wait in the correlation window for a while, and every object that
- * survives there is copied by the young-generation GC, so sharing these is most of the GC saving.
- * Bounded: a table that fills up (a high-cardinality value) starts over.
- */
-class Interner {
-  private readonly m = new Map<string, string>();
-  constructor(private readonly max: number) {}
-  get(s: string): string {
-    const v = this.m.get(s);
-    if (v !== undefined) return v;
-    if (this.m.size >= this.max) this.m.clear();
-    this.m.set(s, s);
-    return s;
-  }
-}
-
-const common = new Interner(8192);
-
-function istr(line: string, k: number): string | null {
-  const v = str(line, k);
-  return v === null ? null : common.get(v);
-}
-
 function int(line: string, k: number, field: string): number | null {
   const s = tokStart[k]!;
   const e = tokEnd[k]!;
@@ -176,9 +150,9 @@ function requestLine(line: string, entry: Pick<AccessLogEntry, 'method' | 'path'
   const m = line.slice(s, a);
   const p = line.slice(a + 1, b);
   const pr = line.slice(b + 1, e);
-  entry.method = m === '-' ? null : common.get(m);
-  entry.path = p === '-' ? null : common.get(p);
-  entry.protocol = pr === '-' ? null : common.get(pr);
+  entry.method = m === '-' ? null : m;
+  entry.path = p === '-' ? null : p;
+  entry.protocol = pr === '-' ? null : pr;
 }
 
 /** Which text layout a tokenized line has; the offsets of the fields that move between releases. */
@@ -218,33 +192,32 @@ function parseText(line: string): AccessLogEntry {
     if (tokQuoted[k] !== 0) throw new AccessLogParseError(`field ${k + 1} should not be quoted (upstream cluster, addresses, SNI, route)`);
   }
   const code = int(line, 2, 'responseCode');
-  const cluster = istr(line, tail);
+  const cluster = str(line, tail);
   const entry: AccessLogEntry = {
     startTime: str(line, 0),
     method: null,
     path: null,
     protocol: null,
     responseCode: code ?? 0,
-    responseFlags: flags(istr(line, 3)),
-    responseCodeDetails: L.details >= 0 ? istr(line, L.details) : null,
-    connectionTerminationDetails: L.termination >= 0 ? istr(line, L.termination) : null,
-    upstreamTransportFailureReason: L.transport >= 0 ? istr(line, L.transport) : null,
+    responseFlags: flags(str(line, 3)),
+    responseCodeDetails: L.details >= 0 ? str(line, L.details) : null,
+    connectionTerminationDetails: L.termination >= 0 ? str(line, L.termination) : null,
+    upstreamTransportFailureReason: L.transport >= 0 ? str(line, L.transport) : null,
     bytesReceived: int(line, L.bytesReceived, 'bytesReceived'),
     bytesSent: int(line, L.bytesReceived + 1, 'bytesSent'),
     durationMs: int(line, L.bytesReceived + 2, 'durationMs'),
     upstreamServiceTimeMs: int(line, L.bytesReceived + 3, 'upstreamServiceTimeMs'),
-    xForwardedFor: istr(line, q),
-    userAgent: istr(line, q + 1),
+    xForwardedFor: str(line, q),
+    userAgent: str(line, q + 1),
     requestId: str(line, q + 2),
-    authority: istr(line, q + 3),
-    upstreamHost: istr(line, q + 4),
+    authority: str(line, q + 3),
+    upstreamHost: str(line, q + 4),
     upstreamCluster: cluster === null ? null : cachedCluster(cluster),
-    // Client-side ephemeral ports: unique per connection, not worth a table entry.
     upstreamLocalAddress: str(line, tail + 1),
-    downstreamLocalAddress: istr(line, tail + 2),
+    downstreamLocalAddress: str(line, tail + 2),
     downstreamRemoteAddress: str(line, tail + 3),
-    requestedServerName: istr(line, tail + 4),
-    routeName: tailCount === 6 ? istr(line, tail + 5) : null,
+    requestedServerName: str(line, tail + 4),
+    routeName: tailCount === 6 ? str(line, tail + 5) : null,
   };
   requestLine(line, entry);
   return entry;

@@ -252,8 +252,12 @@ export class DataPlane {
       const m = route.mirror;
       const mirrorTrace: Trace = { ...trace, hops: trace.hops };
       const before = trace.hops.length;
+      const firstRecord = trace.records.length;
       this.toCluster(proxy, { ...l, downstreamRemote: l.downstreamRemote }, sendReq, t, mirrorTrace, { host: m.host, subset: m.subset, port: m.port, weight: 100 }, routeName, null, 0, false, '');
       for (let i = before; i < trace.hops.length; i++) if (trace.hops[i].from === proxy.workload.name) trace.hops[i].mirror = true;
+      // Envoy's access log records only the primary upstream call: the shadow request shows up
+      // only in the mirror target's inbound log (envoyproxy/envoy#8505).
+      for (let i = trace.records.length - 1; i >= firstRecord; i--) if (trace.records[i].proxy === proxy) trace.records.splice(i, 1);
     }
     return this.toCluster(proxy, l, sendReq, at, trace, dest, routeName, route, appTimeoutMs, false, flags, t);
   }

@@ -177,8 +177,9 @@ async function heap(app: AppHarness, total = 1_000_000, batch = 5_000): Promise<
   const start = figures['heap.start MB'] as number;
   const end = figures[`heap.after ${total.toLocaleString('en-US')} MB`] as number;
   const mid = figures['heap.after 100,000 MB'] as number;
-  figures['heap.growth 100k→1M MB (target: flat)'] = Math.round((end - mid) * 10) / 10;
-  figures['heap.growth start→1M MB'] = Math.round((end - start) * 10) / 10;
+  const label = total >= 1_000_000 ? `${total / 1_000_000}M` : `${total / 1000}k`;
+  if (total > 100_000) figures[`heap.growth 100k→${label} MB (target: flat)`] = Math.round((end - mid) * 10) / 10;
+  figures[`heap.growth start→${label} MB`] = Math.round((end - start) * 10) / 10;
   return figures;
 }
 

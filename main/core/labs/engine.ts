@@ -180,14 +180,18 @@ export class LabEngine {
       if (err instanceof ApiError && err.code === 'unavailable' && (step.kind === 'run' || step.kind === 'wait')) result = { outcome: 'skipped', message: `needs a real cluster: ${err.message}` };
       else result = { outcome: 'fail', message: (err as Error).message };
     }
-    const full: StepResult = { step: step.id, kind: step.kind, at: Date.now(), ...result };
-    progress.results[step.id] = full;
+    return this.settle(pack, lab, progress, index, { step: step.id, kind: step.kind, at: Date.now(), ...result });
+  }
+
+  /** Records a step's result, clears the in-flight marker and saves progress. */
+  private async settle(pack: LabPack, lab: LoadedLab, progress: LabProgress, index: number, result: StepResult): Promise<StepResult> {
+    progress.results[result.step] = result;
     progress.inFlight = null;
     progress.next = Math.max(progress.next, index + 1);
     progress.finished = lab.spec.steps.every((s) => progress.results[s.id]);
     await this.opts.store.save(progress);
-    this.opts.onResult?.(pack.id, lab.spec.id, full);
-    return full;
+    this.opts.onResult?.(pack.id, lab.spec.id, result);
+    return result;
   }
 
   private checkConsent(pack: LabPack, lab: LoadedLab, step: Extract<Step, { kind: 'run' }>, consent: string | undefined): void {
@@ -329,14 +333,8 @@ export class LabEngine {
         if (step.kind === 'apply') done = (await backend.diff(docs)).every((d) => d.live !== null && d.patch === '');
         else done = (await Promise.all(docs.map((d) => backend.get(refOf(d.object))))).every((o) => o === null);
         if (done) {
-          const result: StepResult = { step: step.id, kind: step.kind, outcome: 'pass', at: Date.now(), message: `resumed: the ${step.kind} had reached the mesh before the interruption (checked ${docs.length} object${docs.length === 1 ? '' : 's'} against the live state)` };
-          progress.results[step.id] = result;
-          progress.inFlight = null;
-          progress.next = Math.max(progress.next, index + 1);
-          progress.finished = lab.spec.steps.every((s) => progress.results[s.id]);
-          await this.opts.store.save(progress);
-          this.opts.onResult?.(pack.id, lab.spec.id, result);
-          return result;
+          const message = `resumed: the ${step.kind} had reached the mesh before the interruption (checked ${docs.length} object${docs.length === 1 ? '' : 's'} against the live state)`;
+          return this.settle(pack, lab, progress, index, { step: step.id, kind: step.kind, outcome: 'pass', at: Date.now(), message });
         }
       }
       if (step.kind === 'run' && !pack.builtIn && !opts.consent) {

@@ -1,9 +1,6 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-
-const FIX = path.join(import.meta.dirname, '../fixtures/packet');
-const f = (name: string) => path.join(FIX, name);
+import { fixturePath as f } from './fixtures.ts';
 
 const run = (argv: string[]) => runCli(argv);
 

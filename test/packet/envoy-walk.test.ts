@@ -1,16 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addText, ConfigDumpError, emptyProxyConfig, proxyConfigFrom, type ProxyConfig } from '../../main/core/packet/config-dump.ts';
+import { addText, ConfigDumpError, emptyProxyConfig, proxyConfigFrom } from '../../main/core/packet/config-dump.ts';
 import { selectVirtualHost, walkEnvoy } from '../../main/core/packet/envoy-walk.ts';
 
-const FIX = path.join(import.meta.dirname, '../fixtures/packet');
-const read = (f: string) => readFileSync(path.join(FIX, f), 'utf8');
-function load(...files: string[]): ProxyConfig {
-  const pc = emptyProxyConfig();
-  for (const f of files) addText(pc, read(f), f);
-  return pc;
-}
+import { load, read } from './fixtures.ts';
 const sidecar = load('listeners.configdump.json', 'endpoints.configdump.json');
 
 /** protojson spelling of a snake_case admin dump (keys only; '@type' and dotted keys kept). */

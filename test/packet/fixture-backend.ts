@@ -1,12 +1,10 @@
 // A MeshBackend stand-in that serves the recorded fixtures (real istio-init rules, real istioctl
 // config dumps) for a Bookinfo productpage pod and the ingress gateway. Used by the handler tests
 // and, when the sandbox cannot answer packet queries yet, by the e2e test.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { MeshBackend, PodInfo } from '../../main/core/backend/types.ts';
+import { read } from './fixtures.ts';
 
-const FIX = path.join(import.meta.dirname, '../fixtures/packet');
-const json = (f: string) => JSON.parse(readFileSync(path.join(FIX, f), 'utf8')) as { configs: unknown[] };
+const json = (f: string) => JSON.parse(read(f)) as { configs: unknown[] };
 
 export const FIXTURE_PODS: PodInfo[] = [
   { namespace: 'default', name: 'productpage-v1-abc', workload: 'productpage-v1', app: 'productpage', ip: '10.244.0.194', labels: { app: 'productpage' }, injected: true, ready: true, phase: 'Running' },
@@ -23,7 +21,7 @@ export function fixtureBackend(): MeshBackend {
     kind: 'sandbox',
     status: async () => ({ kind: 'sandbox', label: 'Recorded fixtures', state: 'ready' }),
     pods: async (ns?: string) => FIXTURE_PODS.filter((p) => !ns || p.namespace === ns),
-    iptables: async () => readFileSync(path.join(FIX, 'default-sidecar.iptables-save.txt'), 'utf8'),
+    iptables: async () => read('default-sidecar.iptables-save.txt'),
     proxyConfig: async (p) => (p.name.startsWith('istio-ingressgateway') ? gwDump : podDump),
     apply: unused,
     delete: unused,

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IptablesParseError, parseIptables, ruleSetFor } from '../../main/core/packet/iptables-parse.ts';
 import { evaluate, outInterface, type Packet } from '../../main/core/packet/iptables-eval.ts';
 
-const FIX = path.join(import.meta.dirname, '../fixtures/packet');
-const read = (f: string) => readFileSync(path.join(FIX, f), 'utf8');
+import { read } from './fixtures.ts';
 const v4 = (text: string) => ruleSetFor(parseIptables(text), 'ipv4')!;
 
 const POD = '10.244.0.10';

@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addText, emptyProxyConfig } from '../../main/core/packet/config-dump.ts';
 import { applySidecarEgress, compareScopes, counts, imports, parseEgressHost, SidecarHostError } from '../../main/core/packet/sidecar-scope.ts';
 
-const FIX = path.join(import.meta.dirname, '../fixtures/packet');
-const before = emptyProxyConfig();
-for (const f of ['listeners.configdump.json', 'endpoints.configdump.json']) addText(before, readFileSync(path.join(FIX, f), 'utf8'), f);
+import { load } from './fixtures.ts';
+
+const before = load('listeners.configdump.json', 'endpoints.configdump.json');
 
 describe('Sidecar egress host semantics', () => {
   const svc = (host: string, namespace: string) => ({ host, namespace });

@@ -1,17 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addText, emptyProxyConfig, type ProxyConfig } from '../../main/core/packet/config-dump.ts';
 import { parseIptables } from '../../main/core/packet/iptables-parse.ts';
 import { walk } from '../../main/core/packet/walk.ts';
 
-const FIX = path.join(import.meta.dirname, '../fixtures/packet');
-const read = (f: string) => readFileSync(path.join(FIX, f), 'utf8');
-function load(...files: string[]): ProxyConfig {
-  const pc = emptyProxyConfig();
-  for (const f of files) addText(pc, read(f), f);
-  return pc;
-}
+import { load, read } from './fixtures.ts';
 const iptables = parseIptables(read('default-sidecar.iptables-save.txt'));
 const pod = load('listeners.configdump.json', 'endpoints.configdump.json');
 const gateway = load('gateway.http_config.json', 'endpoints.configdump.json');

@@ -146,6 +146,25 @@ function runIptables(ipt: ParsedIptables | undefined, p: Packet, warnings: strin
   return { verdict, hops: [...iptablesHops(verdict, rs), verdictHop(verdict, p)] };
 }
 
+/**
+ * Runs the pod's nat table on the first packet and records the hops. Returns true when the packet
+ * is redirected (the walk goes on into Envoy; the port is in `out.redirectedTo`), false when the
+ * walk ends here: no verdict, or a bypass, whose hop `bypass` describes.
+ */
+function capture(ipt: ParsedIptables | undefined, pkt: Packet, out: Forward, bypass: () => Hop): boolean {
+  const r = runIptables(ipt, pkt, out.warnings);
+  out.hops.push(...r.hops);
+  const v = r.verdict;
+  if (!v) return false;
+  if (v.kind !== 'redirect') {
+    out.bypassed = true;
+    out.hops.push(bypass());
+    return false;
+  }
+  out.redirectedTo = v.port;
+  return true;
+}
+
 // ---- helpers ------------------------------------------------------------------------------
 
 /** A Service name → its VIP, from the route dump (Istio lists the VIP among a vhost's domains). */
@@ -218,22 +237,14 @@ function inboundForward(input: WalkInput): Forward {
     return out;
   }
   const pkt: Packet = { hook: 'PREROUTING', proto: 'tcp', ...(fromIp ? { src: fromIp } : {}), ...(podIp ? { dst: podIp } : {}), dport: port, inIface: 'eth0' };
-  const ipt = runIptables(input.iptables, pkt, warnings);
-  hops.push(...ipt.hops);
-  const v = ipt.verdict;
-  if (!v) return out;
-  if (v.kind !== 'redirect') {
-    out.bypassed = true;
-    hops.push({ kind: 'app', at: 'app', port, explain: `The process listening on ${port} receives the connection directly${port === 15021 || port === 15020 ? ' (pilot-agent health/metrics port)' : port === 15090 ? ' (Envoy stats port)' : ''}.` });
-    return out;
-  }
-  out.redirectedTo = v.port;
+  const redirected = capture(input.iptables, pkt, out, () => ({ kind: 'app', at: 'app', port, explain: `The process listening on ${port} receives the connection directly${port === 15021 || port === 15020 ? ' (pilot-agent health/metrics port)' : port === 15090 ? ' (Envoy stats port)' : ''}.` }));
+  if (!redirected) return out;
   if (!input.pod) return out;
   const protocol = protocolFor(input);
   const req: EnvoyRequest = mtls
     ? { dstIp: podIp, dstPort: port, protocol, transport: 'tls', alpn: protocol === 'http' ? ['istio-http/1.1', 'istio', 'istio-peer-exchange'] : ['istio', 'istio-peer-exchange'], host: input.to.host, path: input.path ?? '/', method: input.method, headers: input.headers }
     : { dstIp: podIp, dstPort: port, protocol, host: input.to.host, path: input.path ?? '/', method: input.method, headers: input.headers };
-  if (v.port !== 15006) warnings.push(`inbound traffic was redirected to ${v.port}, not 15006`);
+  if (out.redirectedTo !== 15006) warnings.push(`inbound traffic was redirected to ${out.redirectedTo}, not 15006`);
   const s = walkEnvoy(input.pod, req, { entry: 'inbound' });
   out.sidecar = s;
   hops.push(...envoyHops(s, warnings));
@@ -268,19 +279,11 @@ function outboundForward(input: WalkInput): Forward {
   }
   const localIps = podIp ? [podIp] : [];
   const pkt: Packet = { hook: 'OUTPUT', proto: 'tcp', ...(podIp ? { src: podIp } : {}), ...(dstIp ? { dst: dstIp } : { dstName: input.to.host }), dport: input.to.port, outIface: outInterface(dstIp, localIps), uid, gid: input.gid ?? uid };
-  const ipt = runIptables(input.iptables, pkt, warnings);
-  hops.push(...ipt.hops);
-  const v = ipt.verdict;
-  if (!v) return out;
-  if (v.kind !== 'redirect') {
-    out.bypassed = true;
-    hops.push({ kind: 'network', at: pkt.outIface === 'lo' ? 'app' : 'network', address: `${dstIp ?? input.to.host}:${input.to.port}`, explain: pkt.outIface === 'lo' ? `The connection stays inside the pod on lo and reaches ${dstIp ?? input.to.host}:${input.to.port} directly.` : `The connection leaves the pod through eth0 to ${dstIp ?? input.to.host}:${input.to.port} without passing Envoy: no mTLS, no routing, no access log.` });
-    return out;
-  }
-  out.redirectedTo = v.port;
+  const redirected = capture(input.iptables, pkt, out, () => ({ kind: 'network', at: pkt.outIface === 'lo' ? 'app' : 'network', address: `${dstIp ?? input.to.host}:${input.to.port}`, explain: pkt.outIface === 'lo' ? `The connection stays inside the pod on lo and reaches ${dstIp ?? input.to.host}:${input.to.port} directly.` : `The connection leaves the pod through eth0 to ${dstIp ?? input.to.host}:${input.to.port} without passing Envoy: no mTLS, no routing, no access log.` }));
+  if (!redirected) return out;
   if (!input.pod) return out;
   const protocol = protocolFor(input);
-  if (v.port === 15006) {
+  if (out.redirectedTo === 15006) {
     // The hairpin: uid 1337 → own pod IP lands on the inbound listener.
     const s = walkEnvoy(input.pod, { dstIp, dstPort: input.to.port, protocol, host: target, path: input.path ?? '/' }, { entry: 'inbound' });
     out.sidecar = s;

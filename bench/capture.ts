@@ -43,10 +43,11 @@ export function ingest(): Figures {
     let n = 0;
     for (const l of lines) {
       p.ingest(l);
-      // Settle as the live service does (every ~75 ms of wall time ≈ every few thousand lines here).
+      // Settle as the live service does (every ~75 ms of wall time ≈ every few thousand lines
+      // here), building the in-progress trees of at most one view batch.
       if (++n % 2_000 === 0) {
         p.settle(l.receivedAt);
-        p.takeDirty();
+        p.takeDirty(400);
       }
     }
     p.drain(Date.now());

@@ -131,10 +131,18 @@ export function isError(status: number, flags: string[]): boolean {
   return status >= 500 || (status === 0 && flags.length > 0) || flags.includes('FI') || flags.includes('UO');
 }
 
+// Request trees share their workload refs (frozen), so a ref's id is worked out once.
+const nodeIds = new WeakMap<WorkloadRef, string>();
+
 /** Stable node id for a workload: `reviews@v2`, `productpage@v1`, `istio-ingressgateway`, `edition.cnn.com`. */
 export function nodeId(w: WorkloadRef): string {
-  const base = w.app ?? w.service ?? w.workload;
-  return w.version ? `${base}@${w.version}` : base;
+  let id = nodeIds.get(w);
+  if (id === undefined) {
+    const base = w.app ?? w.service ?? w.workload;
+    id = w.version ? `${base}@${w.version}` : base;
+    nodeIds.set(w, id);
+  }
+  return id;
 }
 
 export function nodeKind(w: WorkloadRef): 'gateway' | 'service' | 'external' | 'client' {
@@ -188,7 +196,9 @@ export class Aggregator {
   readonly windowSec: number;
   private readonly maxEdges: number;
   private readonly maxNodes: number;
-  private readonly edges = new Map<string, EdgeState>();
+  /** Edges by client node id, then server node id: no key string built per hop. */
+  private readonly edges = new Map<string, Map<string, EdgeState>>();
+  private edgeCount = 0;
   private readonly nodes = new Map<string, NodeState>();
 
   constructor(opts: AggregatorOptions = {}) {
@@ -205,44 +215,55 @@ export class Aggregator {
   addHop(h: Hop, atMs: number): void {
     const from = nodeId(h.from);
     const to = nodeId(h.to);
-    const id = `${from}->${to}`;
-    let e = this.edges.get(id);
+    let byTo = this.edges.get(from);
+    if (!byTo) this.edges.set(from, (byTo = new Map()));
+    let e = byTo.get(to);
     if (!e) {
-      e = { id, from, to, series: new WindowSeries(this.windowSec), clusters: new Set(), lastAt: atMs };
-      this.edges.set(id, e);
-      evictOldest(this.edges, this.maxEdges);
-    } else {
-      // Move to the end: the map stays ordered by last use, so eviction drops idle edges.
-      this.edges.delete(id);
-      this.edges.set(id, e);
+      e = { id: `${from}->${to}`, from, to, series: new WindowSeries(this.windowSec), clusters: new Set(), lastAt: atMs };
+      byTo.set(to, e);
+      if (++this.edgeCount > this.maxEdges) this.evictEdge();
     }
     e.series.add(atMs, h.status, h.flags, h.durationMs);
     e.lastAt = atMs;
     if (h.cluster && e.clusters.size < 8) e.clusters.add(h.cluster);
-    this.touchNode(h.from, atMs, null);
-    this.touchNode(h.to, atMs, h);
+    this.touchNode(from, h.from, atMs, null);
+    this.touchNode(to, h.to, atMs, h);
   }
 
-  private touchNode(ref: WorkloadRef, atMs: number, served: Hop | null): void {
-    const id = nodeId(ref);
+  private touchNode(id: string, ref: WorkloadRef, atMs: number, served: Hop | null): void {
     let n = this.nodes.get(id);
     if (!n) {
       n = { ref, series: new WindowSeries(this.windowSec), lastAt: atMs };
       this.nodes.set(id, n);
-      evictOldest(this.nodes, this.maxNodes);
-    } else {
-      this.nodes.delete(id);
-      this.nodes.set(id, n);
+      if (this.nodes.size > this.maxNodes) evictLeastRecent(this.nodes);
+    } else if (ref.namespace && !n.ref.namespace) {
       // Prefer a ref learned from the pod's own proxy (it has the namespace and workload name).
-      if (ref.namespace && !n.ref.namespace) n.ref = ref;
+      n.ref = ref;
     }
     n.lastAt = atMs;
     // A node's numbers are the requests it served (inbound), per version.
     if (served) n.series.add(atMs, served.status, served.flags, served.durationMs);
   }
 
+  /** Drops the edge used least recently (a scan, but only when a new edge overflows the cap). */
+  private evictEdge(): void {
+    let oldest: EdgeState | null = null;
+    for (const byTo of this.edges.values()) for (const e of byTo.values()) if (!oldest || e.lastAt < oldest.lastAt) oldest = e;
+    if (!oldest) return;
+    const byTo = this.edges.get(oldest.from)!;
+    byTo.delete(oldest.to);
+    if (byTo.size === 0) this.edges.delete(oldest.from);
+    this.edgeCount--;
+  }
+
+  private allEdges(): EdgeState[] {
+    const out: EdgeState[] = [];
+    for (const byTo of this.edges.values()) for (const e of byTo.values()) out.push(e);
+    return out;
+  }
+
   edgeStats(nowMs: number): EdgeStats[] {
-    return [...this.edges.values()].map((e) => ({ id: e.id, from: e.from, to: e.to, clusters: [...e.clusters], lastAt: e.lastAt, ...e.series.stats(nowMs) }));
+    return this.allEdges().map((e) => ({ id: e.id, from: e.from, to: e.to, clusters: [...e.clusters], lastAt: e.lastAt, ...e.series.stats(nowMs) }));
   }
 
   nodeStats(nowMs: number): NodeStats[] {
@@ -259,15 +280,25 @@ export class Aggregator {
   }
 
   get size(): { edges: number; nodes: number } {
-    return { edges: this.edges.size, nodes: this.nodes.size };
+    return { edges: this.edgeCount, nodes: this.nodes.size };
   }
 
   clear(): void {
     this.edges.clear();
+    this.edgeCount = 0;
     this.nodes.clear();
   }
 }
 
-function evictOldest<V>(m: Map<string, V>, max: number): void {
-  while (m.size > max) m.delete(m.keys().next().value!);
+/** Removes the entry with the oldest lastAt (called only when a new entry overflows the cap). */
+function evictLeastRecent<V extends { lastAt: number }>(m: Map<string, V>): void {
+  let oldestKey: string | null = null;
+  let oldestAt = Infinity;
+  for (const [k, v] of m) {
+    if (v.lastAt < oldestAt) {
+      oldestAt = v.lastAt;
+      oldestKey = k;
+    }
+  }
+  if (oldestKey !== null) m.delete(oldestKey);
 }

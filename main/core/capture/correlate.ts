@@ -4,6 +4,10 @@
 // side is missing (a proxy whose logs we do not follow, an external host), the other side alone
 // makes the hop. Memory is bounded: a request is finished once it has been quiet for `settleMs`,
 // and at most `maxPending` requests are held.
+//
+// Every request is built into a tree, so building allocates little: workload refs are shared
+// between trees (frozen), a request's few lines are paired with index arrays rather than maps,
+// and hops have one fixed shape. Objects that outlive a scavenge are what cost a busy capture.
 import type { AccessLogLine } from '../backend/types.ts';
 import type { AccessLogEntry, Hop, RequestTree, WorkloadRef } from './types.ts';
 
@@ -31,9 +35,11 @@ interface Pending {
 }
 
 const MAX_LINES_PER_REQUEST = 256;
-const NO_LINES: ReadonlySet<CapturedLine> = new Set();
 /** Returned by add() when nothing was evicted (nearly always): no array per line. */
 const NO_TREES: RequestTree[] = [];
+/** Pairing marks of an inbound line: no client line found, or a mirror copy (no client line by design). */
+const UNPAIRED = -1;
+const MIRROR_COPY = -2;
 
 function ipOf(addr: string | null): string | null {
   if (!addr) return null;
@@ -45,19 +51,30 @@ function ipOf(addr: string | null): string | null {
   return c === -1 || addr.indexOf(':') !== c ? addr : addr.slice(0, c);
 }
 
-function refFromSource(s: LineSource, service: string | null = null): WorkloadRef {
-  return { workload: s.workload, app: s.app ?? null, version: s.version ?? null, namespace: s.namespace, service };
+interface HostInfo {
+  service: string;
+  namespace: string | null;
+  external: boolean;
 }
 
+// Cluster hosts by name: a mesh has few, and most lines name one.
+const hostInfos = new Map<string, HostInfo>();
+
 /** `reviews.default.svc.cluster.local` → {service: reviews, namespace: default}; other hosts are external. */
-function serviceOfHost(host: string | null): { service: string; namespace: string | null; external: boolean } | null {
+function serviceOfHost(host: string | null | undefined): HostInfo | null {
   if (!host) return null;
-  const m = host.indexOf('.svc.');
-  if (m !== -1) {
-    const parts = host.slice(0, m).split('.');
-    return { service: parts[0]!, namespace: parts[1] ?? null, external: false };
+  let info = hostInfos.get(host);
+  if (info === undefined) {
+    const m = host.indexOf('.svc.');
+    if (m === -1) info = { service: host, namespace: null, external: true };
+    else {
+      const parts = host.slice(0, m).split('.');
+      info = { service: parts[0]!, namespace: parts[1] ?? null, external: false };
+    }
+    if (hostInfos.size >= 4096) hostInfos.clear();
+    hostInfos.set(host, Object.freeze(info));
   }
-  return { service: host, namespace: null, external: true };
+  return info;
 }
 
 function hostOf(authority: string): string {
@@ -81,35 +98,107 @@ function stripShadow(authority: string): string {
  * Such a copy shares the downstream stream of its primary: same proxy, same downstream connection,
  * same method, path and authority, another cluster. Nothing else in the line tells which of the two
  * the client got its answer from, so a copy is only marked when its authority carries "-shadow";
- * an ambiguous pair is left as two plain hops rather than guessed.
+ * an ambiguous pair is left as two plain hops rather than guessed. Null when there are none.
  */
-function mirroredOutbounds(outs: CapturedLine[]): ReadonlySet<CapturedLine> {
-  if (outs.length < 2 || !outs.some((o) => isShadow(o.entry))) return NO_LINES;
-  const mirrors = new Set<CapturedLine>();
-  let groups: Map<string, CapturedLine[]> | null = null;
-  for (const o of outs) {
+function mirroredOutbounds(outs: CapturedLine[]): boolean[] | null {
+  if (outs.length < 2 || !outs.some((o) => isShadow(o.entry))) return null;
+  const groups = new Map<string, number[]>();
+  outs.forEach((o, j) => {
     const e = o.entry;
-    if (!e.downstreamRemoteAddress || !e.upstreamCluster || !e.authority) continue;
+    if (!e.downstreamRemoteAddress || !e.upstreamCluster || !e.authority) return;
     const key = `${o.source.pod}|${e.downstreamRemoteAddress}|${e.method}|${e.path}|${stripShadow(e.authority)}`;
-    groups ??= new Map();
     const g = groups.get(key);
-    if (g) g.push(o);
-    else groups.set(key, [o]);
-  }
-  if (!groups) return mirrors;
+    if (g) g.push(j);
+    else groups.set(key, [j]);
+  });
+  const mirror = outs.map(() => false);
   for (const g of groups.values()) {
-    if (g.length < 2) continue;
-    const primaries = g.filter((o) => !isShadow(o.entry));
-    if (primaries.length === 0) continue;
-    for (const o of g) if (isShadow(o.entry)) mirrors.add(o);
+    if (g.length < 2 || g.every((j) => isShadow(outs[j]!.entry))) continue;
+    for (const j of g) if (isShadow(outs[j]!.entry)) mirror[j] = true;
   }
-  return mirrors;
+  return mirror;
 }
 
 function mergeFlags(a: string[] | undefined, b: string[] | undefined): string[] {
   if (!a || a.length === 0) return b ?? [];
-  if (!b || b.length === 0) return a;
+  if (!b || b.length === 0 || a === b) return a;
   return [...new Set([...a, ...b])];
+}
+
+function startOf(h: Hop): string {
+  return (h.outbound ?? h.inbound)?.startTime ?? '';
+}
+
+function byStart(a: Hop, b: Hop): number {
+  const sa = startOf(a);
+  const sb = startOf(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** The entry point: the first hop whose client no other (non-mirror) hop called. */
+function entryHop(hops: Hop[]): Hop | undefined {
+  let fallback: Hop | undefined;
+  for (const h of hops) {
+    if (h.mirror) continue;
+    fallback ??= h;
+    let called = false;
+    for (const o of hops) {
+      if (!o.mirror && o.to.workload === h.from.workload) {
+        called = true;
+        break;
+      }
+    }
+    if (!called) return h;
+  }
+  return fallback ?? hops[0];
+}
+
+/**
+ * Workload refs shared by every tree that names the same pod or destination, frozen so that no
+ * consumer can change them for the others. Bounded: a pod's entry goes when the cap is reached.
+ */
+class WorkloadRefs {
+  private readonly byPod = new Map<string, { source: LineSource; byService: Map<string | null, WorkloadRef> }>();
+  private readonly named = new Map<string, WorkloadRef>();
+
+  constructor(private readonly max: number) {}
+
+  /** The workload behind a proxy, addressed as `service`. */
+  ofPod(s: LineSource, service: string | null = null): WorkloadRef {
+    let e = this.byPod.get(s.pod);
+    if (e === undefined || (e.source !== s && !sameWorkload(e.source, s))) {
+      e = { source: s, byService: new Map() };
+      this.byPod.set(s.pod, e);
+      if (this.byPod.size > this.max) this.byPod.delete(this.byPod.keys().next().value!);
+    }
+    let r = e.byService.get(service);
+    if (r === undefined) {
+      r = Object.freeze({ workload: s.workload, app: s.app ?? null, version: s.version ?? null, namespace: s.namespace, service });
+      if (e.byService.size >= 32) e.byService.clear();
+      e.byService.set(service, r);
+    }
+    return r;
+  }
+
+  /** A destination known only by name (a service subset, an external host), made once. */
+  ofName(key: string, make: () => WorkloadRef): WorkloadRef {
+    let r = this.named.get(key);
+    if (r === undefined) {
+      r = Object.freeze(make());
+      if (this.named.size >= this.max) this.named.clear();
+      this.named.set(key, r);
+    }
+    return r;
+  }
+
+  clear(): void {
+    this.byPod.clear();
+    this.named.clear();
+  }
+}
+
+function sameWorkload(a: LineSource, b: LineSource): boolean {
+  return a.namespace === b.namespace && a.workload === b.workload && (a.app ?? null) === (b.app ?? null) && (a.version ?? null) === (b.version ?? null);
 }
 
 export class Correlator {
@@ -118,6 +207,7 @@ export class Correlator {
   private readonly pods = new Map<string, LineSource>();
   /** Users the app sent requests for (end-user is not in the access log). */
   private readonly users = new Map<string, string>();
+  private readonly refs: WorkloadRefs;
   private readonly settleMs: number;
   private readonly maxPending: number;
   private readonly maxPods: number;
@@ -127,6 +217,7 @@ export class Correlator {
     this.settleMs = opts.settleMs ?? 300;
     this.maxPending = opts.maxPending ?? 20_000;
     this.maxPods = opts.maxPods ?? 4096;
+    this.refs = new WorkloadRefs(this.maxPods);
   }
 
   get pendingCount(): number {
@@ -152,7 +243,7 @@ export class Correlator {
       this.pending.set(id, p);
     }
     if (p.lines.length < MAX_LINES_PER_REQUEST) p.lines.push(line);
-    p.lastAt = Math.max(p.lastAt, line.receivedAt);
+    if (line.receivedAt > p.lastAt) p.lastAt = line.receivedAt;
     if (this.pending.size <= this.maxPending) return { id, evicted: NO_TREES };
     const evicted: RequestTree[] = [];
     while (this.pending.size > this.maxPending) {
@@ -192,6 +283,7 @@ export class Correlator {
   clear(): void {
     this.pending.clear();
     this.users.clear();
+    this.refs.clear();
   }
 
   private finish(p: Pending): RequestTree {
@@ -212,97 +304,99 @@ export class Correlator {
     if (this.pods.size > this.maxPods) this.pods.delete(this.pods.keys().next().value!);
   }
 
+  private podAt(addr: string | null): LineSource | undefined {
+    const ip = ipOf(addr);
+    return ip === null ? undefined : this.pods.get(ip);
+  }
+
+  /** The service an outbound line addressed: its cluster's mesh service, or the app of the pod it reached. */
+  private serviceOf(o: CapturedLine): string | null {
+    const svc = serviceOfHost(o.entry.upstreamCluster?.host);
+    if (svc && !svc.external) return svc.service;
+    return this.podAt(o.entry.upstreamHost)?.app ?? null;
+  }
+
   /** Where an outbound line went, from its upstream host and cluster. */
   private destination(o: CapturedLine): WorkloadRef {
     const e = o.entry;
     const c = e.upstreamCluster;
-    const svc = serviceOfHost(c?.host ?? null);
-    const pod = this.pods.get(ipOf(e.upstreamHost) ?? '');
-    if (pod) return refFromSource(pod, svc && !svc.external ? svc.service : pod.app ?? null);
+    const svc = serviceOfHost(c?.host);
+    const pod = this.podAt(e.upstreamHost);
+    if (pod) return this.refs.ofPod(pod, svc && !svc.external ? svc.service : pod.app ?? null);
     if (c && c.direction === 'outbound' && svc && !svc.external) {
-      return { workload: c.subset ? `${svc.service}-${c.subset}` : svc.service, app: svc.service, version: c.subset, namespace: svc.namespace, service: svc.service };
+      const { service, namespace } = svc;
+      return this.refs.ofName(c.raw, () => ({ workload: c.subset ? `${service}-${c.subset}` : service, app: service, version: c.subset, namespace, service }));
     }
     // PassthroughCluster, ServiceEntry hosts, BlackHoleCluster, direct responses.
     const authority = e.authority ? e.authority.replace(/:\d+$/, '') : null;
     const external = (svc?.external ? svc.service : null) ?? e.requestedServerName ?? authority ?? e.upstreamHost ?? e.downstreamLocalAddress ?? c?.raw ?? 'unknown';
     const name = c?.raw === 'BlackHoleCluster' ? 'BlackHoleCluster' : external;
-    return { workload: name, app: null, version: null, namespace: null, service: null };
+    return this.refs.ofName(`external|${name}`, () => ({ workload: name, app: null, version: null, namespace: null, service: null }));
   }
 
   private build(p: Pending, complete: boolean): RequestTree {
     const outs: CapturedLine[] = [];
     const ins: CapturedLine[] = [];
     for (const l of p.lines) (l.entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push(l);
-    const used = new Set<CapturedLine>();
-    const hops: Hop[] = [];
-    const byLocal = new Map<string, CapturedLine>();
-    for (const o of outs) if (o.entry.upstreamLocalAddress) byLocal.set(o.entry.upstreamLocalAddress, o);
-    const mirrorOuts = mirroredOutbounds(outs);
+    // peer[k]: the index in `outs` of inbound line k's client line, or UNPAIRED / MIRROR_COPY.
+    const peer: number[] = ins.map(() => UNPAIRED);
+    const taken: boolean[] = outs.map(() => false);
+    const mirrorOut = mirroredOutbounds(outs);
 
     // Pass 1: the same TCP connection seen from both ends. Done for every inbound line before any
-    // fallback, so a fallback cannot take an outbound line that an exact match needs.
-    const pair = new Map<CapturedLine, CapturedLine | null>();
-    for (const i of ins) {
-      const a = i.entry.downstreamRemoteAddress;
-      const o = a ? byLocal.get(a) : undefined;
-      if (o && !used.has(o)) {
-        used.add(o);
-        pair.set(i, o);
+    // fallback, so a fallback cannot take an outbound line that an exact match needs. Requests
+    // over one kept-alive connection pair in order.
+    for (let k = 0; k < ins.length; k++) {
+      const a = ins[k]!.entry.downstreamRemoteAddress;
+      if (a === null) continue;
+      for (let j = 0; j < outs.length; j++) {
+        if (!taken[j] && outs[j]!.entry.upstreamLocalAddress === a) {
+          taken[j] = true;
+          peer[k] = j;
+          break;
+        }
       }
     }
-    const mirrorIns = new Set<CapturedLine>();
-    for (const i of ins) {
-      if (pair.has(i)) continue;
-      const ie = i.entry;
+    for (let k = 0; k < ins.length; k++) {
+      if (peer[k] !== UNPAIRED) continue;
+      const i = ins[k]!;
       // A shadow copy: the client logged only its primary call (Envoy's access log does not see the
       // shadow stream), so the copy's connection matches no outbound line of that client.
-      const primary = this.primaryOfMirror(i, outs, pair);
-      if (primary) {
-        mirrorIns.add(i);
-        pair.set(i, null);
+      if (this.isMirrorCopy(i, ins, outs, peer)) {
+        peer[k] = MIRROR_COPY;
         continue;
       }
-      // Fallbacks: the client picked this pod as its upstream host, or addressed the server's service.
-      let o = outs.find((x) => !used.has(x) && x.entry.upstreamHost !== null && x.entry.upstreamHost === ie.downstreamLocalAddress);
-      if (!o && i.source.app) {
-        const app = i.source.app;
-        o = outs.find((x) => !used.has(x) && serviceOfHost(x.entry.upstreamCluster?.host ?? null)?.service === app && x.entry.path === ie.path);
-      }
-      if (o) used.add(o);
-      pair.set(i, o ?? null);
+      const j = this.fallbackClient(i, outs, taken);
+      if (j !== UNPAIRED) taken[j] = true;
+      peer[k] = j;
     }
 
-    for (const i of ins) {
-      const ie = i.entry;
-      const o = pair.get(i) ?? undefined;
-      const to = refFromSource(i.source, o ? this.destination(o).service ?? i.source.app ?? null : i.source.app ?? null);
-      const from = o ? refFromSource(o.source) : this.clientOf(ie);
-      hops.push(this.hop(from, to, o?.entry, ie, mirrorIns.has(i) || (o !== undefined && mirrorOuts.has(o))));
+    const hops: Hop[] = [];
+    for (let k = 0; k < ins.length; k++) {
+      const i = ins[k]!;
+      const j = peer[k]!;
+      const o = j >= 0 ? outs[j] : undefined;
+      const to = this.refs.ofPod(i.source, (o ? this.serviceOf(o) : null) ?? i.source.app ?? null);
+      const from = o ? this.refs.ofPod(o.source) : this.clientOf(i.entry);
+      hops.push(this.hop(from, to, o?.entry, i.entry, j === MIRROR_COPY || (j >= 0 && mirrorOut !== null && mirrorOut[j]!)));
     }
-    for (const o of outs) {
-      if (used.has(o)) continue;
-      hops.push(this.hop(refFromSource(o.source), this.destination(o), o.entry, undefined, mirrorOuts.has(o)));
+    for (let j = 0; j < outs.length; j++) {
+      if (taken[j]) continue;
+      const o = outs[j]!;
+      hops.push(this.hop(this.refs.ofPod(o.source), this.destination(o), o.entry, undefined, mirrorOut !== null && mirrorOut[j]!));
     }
-    hops.sort((a, b) => {
-      const sa = (a.outbound ?? a.inbound)?.startTime ?? '';
-      const sb = (b.outbound ?? b.inbound)?.startTime ?? '';
-      return sa < sb ? -1 : sa > sb ? 1 : 0;
-    });
-    // The first hop is the one whose client nobody else called (the entry point). Mirror copies
-    // are fire and forget: they never decide the request's entry point or status.
-    const called = new Set<string>();
-    for (const h of hops) if (!h.mirror) called.add(h.to.workload);
-    const first = hops.find((h) => !h.mirror && !called.has(h.from.workload)) ?? hops.find((h) => !h.mirror) ?? hops[0];
+    hops.sort(byStart);
+    // Mirror copies are fire and forget: they never decide the request's entry point or status.
+    const first = entryHop(hops);
     if (first && hops[0] !== first) {
       hops.splice(hops.indexOf(first), 1);
       hops.unshift(first);
     }
     let receivedAt = 0;
     for (const l of p.lines) if (l.receivedAt > receivedAt) receivedAt = l.receivedAt;
-    const start = first ? (first.outbound ?? first.inbound)?.startTime ?? null : null;
     return {
       requestId: p.id,
-      startTime: start,
+      startTime: first ? startOf(first) || null : null,
       user: this.users.get(p.id) ?? null,
       hops,
       status: first && !first.mirror ? first.status : 0,
@@ -311,43 +405,62 @@ export class Correlator {
     };
   }
 
+  /** For an inbound line with no exact pair: the client picked this pod as its upstream host, or addressed the server's service. */
+  private fallbackClient(i: CapturedLine, outs: CapturedLine[], taken: boolean[]): number {
+    const ie = i.entry;
+    if (ie.downstreamLocalAddress !== null) {
+      for (let j = 0; j < outs.length; j++) if (!taken[j] && outs[j]!.entry.upstreamHost === ie.downstreamLocalAddress) return j;
+    }
+    const app = i.source.app;
+    if (app) {
+      for (let j = 0; j < outs.length; j++) {
+        const oe = outs[j]!.entry;
+        if (!taken[j] && oe.path === ie.path && serviceOfHost(oe.upstreamCluster?.host)?.service === app) return j;
+      }
+    }
+    return UNPAIRED;
+  }
+
   /** The client of an inbound line nobody's outbound line matched: the pod behind its remote address. */
   private clientOf(ie: AccessLogEntry): WorkloadRef {
     const ip = ipOf(ie.downstreamRemoteAddress);
     const pod = ip ? this.pods.get(ip) : undefined;
-    return pod ? refFromSource(pod) : { workload: ip ?? 'unknown', app: null, version: null, namespace: null, service: null };
+    return pod ? this.refs.ofPod(pod) : { workload: ip ?? 'unknown', app: null, version: null, namespace: null, service: null };
   }
 
   /**
-   * For an inbound line whose connection matches no outbound line: the client's primary outbound
-   * line when this line is a mirror copy of it. Evidence: the same client (remote IP) called the
-   * same authority with the same method and path, that call was answered by another pod (exact
-   * address match), and this pod is not what the primary's cluster would pick (another subset or
-   * service) or it did not fail the way a retried attempt does.
+   * Whether an inbound line whose connection matches no outbound line is a mirror copy of a
+   * paired call. Evidence: the same client (remote IP) called the same authority with the same
+   * method and path, that call was answered by another pod (exact address match), and this pod is
+   * not what the primary's cluster would pick (another subset or service) or it did not fail the
+   * way a retried attempt does.
    */
-  private primaryOfMirror(i: CapturedLine, outs: CapturedLine[], pair: Map<CapturedLine, CapturedLine | null>): CapturedLine | null {
+  private isMirrorCopy(i: CapturedLine, ins: CapturedLine[], outs: CapturedLine[], peer: number[]): boolean {
     const ie = i.entry;
     const clientIp = ipOf(ie.downstreamRemoteAddress);
-    if (!clientIp || !ie.authority) return null;
+    if (!clientIp || !ie.authority) return false;
     const authority = stripShadow(ie.authority);
-    for (const [server, o] of pair) {
-      if (!o || server === i) continue;
-      const oe = o.entry;
+    for (let k = 0; k < ins.length; k++) {
+      const server = ins[k]!;
+      const j = peer[k]!;
+      if (j < 0 || server === i) continue;
+      const oe = outs[j]!.entry;
       if (ipOf(oe.upstreamLocalAddress) !== clientIp) continue;
       if (!oe.authority || stripShadow(oe.authority) !== authority || oe.method !== ie.method || oe.path !== ie.path) continue;
       if (server.source.pod === i.source.pod) continue;
       const c = oe.upstreamCluster;
-      const svc = serviceOfHost(c?.host ?? null);
+      const svc = serviceOfHost(c?.host);
       const otherTarget = (c?.subset != null && i.source.version != null && c.subset !== i.source.version) || (svc !== null && !svc.external && i.source.app != null && svc.service !== i.source.app);
       const failedAttempt = ie.responseCode === 0 || ie.responseCode >= 500;
-      if (otherTarget || !failedAttempt) return o;
+      if (otherTarget || !failedAttempt) return true;
     }
-    return null;
+    return false;
   }
 
   private hop(from: WorkloadRef, to: WorkloadRef, out: AccessLogEntry | undefined, inn: AccessLogEntry | undefined, mirror: boolean): Hop {
     const e = (out ?? inn)!;
-    const hop: Hop = {
+    // One shape for every hop (absent sides stay undefined, which JSON leaves out).
+    return {
       from,
       to,
       status: e.responseCode,
@@ -356,11 +469,10 @@ export class Correlator {
       cluster: out?.upstreamCluster?.raw ?? inn?.upstreamCluster?.raw ?? null,
       path: e.path,
       method: e.method,
+      outbound: out,
+      inbound: inn,
+      mirror: mirror || (out !== undefined && isShadow(out)) || (inn !== undefined && isShadow(inn)) ? true : undefined,
     };
-    if (out) hop.outbound = out;
-    if (inn) hop.inbound = inn;
-    if (mirror || (out !== undefined && isShadow(out)) || (inn !== undefined && isShadow(inn))) hop.mirror = true;
-    return hop;
   }
 }
 

@@ -17,6 +17,25 @@ export interface ParseFailure {
 const MAX_FAILURES = 20;
 const MAX_LINE_SHOWN = 300;
 
+// Envoy's START_TIME is `2026-11-25T07:00:01.234Z`; consecutive lines share their minute, so the
+// minute is parsed once and only seconds and milliseconds per line. Anything else: Date.parse.
+let minutePrefix = '';
+let minuteMs = NaN;
+
+function startMillis(t: string): number {
+  if (t.length === 24 && t.charCodeAt(16) === 58 /* : */ && t.charCodeAt(19) === 46 /* . */ && t.charCodeAt(23) === 90 /* Z */) {
+    if (!t.startsWith(minutePrefix) || minutePrefix === '') {
+      minutePrefix = t.slice(0, 16);
+      minuteMs = Date.parse(`${minutePrefix}:00.000Z`);
+    }
+    const d = (i: number) => t.charCodeAt(i) - 48;
+    const sec = d(17) * 10 + d(18);
+    const ms = d(20) * 100 + d(21) * 10 + d(22);
+    if (sec >= 0 && sec < 61 && ms >= 0 && ms < 1000) return minuteMs + sec * 1000 + ms;
+  }
+  return Date.parse(t);
+}
+
 export class CapturePipeline {
   readonly correlator: Correlator;
   readonly aggregator: Aggregator;
@@ -48,7 +67,7 @@ export class CapturePipeline {
     }
     this.parsed++;
     if (entry.startTime) {
-      const end = Date.parse(entry.startTime) + (entry.durationMs ?? 0);
+      const end = startMillis(entry.startTime) + (entry.durationMs ?? 0);
       const lag = l.receivedAt - end;
       // Clock skew between a node and this machine can make it negative; ignore absurd values.
       if (Number.isFinite(lag) && lag > -5_000 && lag < 600_000) {
@@ -63,10 +82,15 @@ export class CapturePipeline {
     return evicted;
   }
 
-  /** Trees of the requests that got lines since the last call (in progress). */
-  takeDirty(): RequestTree[] {
+  /**
+   * Trees of the requests that got lines since the last call (in progress): the newest `limit`
+   * of them, since a view shows only so many (the others are built once, when they complete).
+   */
+  takeDirty(limit = Infinity): RequestTree[] {
     const out: RequestTree[] = [];
+    let skip = this.dirty.size - limit;
     for (const id of this.dirty) {
+      if (skip-- > 0) continue;
       const t = this.correlator.tree(id);
       if (t) out.push(t);
     }

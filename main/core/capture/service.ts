@@ -88,7 +88,7 @@ export class CaptureService {
     // Settle first: a request that completes now is built once, not also as in-progress.
     const done = this.pipeline.settle(now);
     for (const t of done) this.remember(t);
-    for (const t of this.pipeline.takeDirty()) this.remember(t);
+    for (const t of this.pipeline.takeDirty(this.maxPerBatch)) this.remember(t);
     if (done.length) this.statsDirty = true;
     // Pause is the view's: the terminal flow tail and others keep following `capture.requests`.
     if (this.pendingEmit.size === 0) return;
@@ -140,7 +140,7 @@ export class CaptureService {
   }
 
   snapshot(limit = 200): { paused: boolean; trees: RequestTree[]; stats: CaptureStats; diagnostics: CaptureDiagnostics } {
-    for (const t of this.pipeline.takeDirty()) this.remember(t);
+    for (const t of this.pipeline.takeDirty(limit)) this.remember(t);
     return { paused: this.paused, trees: [...this.recent.values()].slice(-limit), stats: this.stats(), diagnostics: this.diagnostics() };
   }
 

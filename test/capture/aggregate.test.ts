@@ -69,11 +69,31 @@ describe('Aggregator', () => {
     expect(a.size.edges).toBe(5);
     expect(a.edgeStats(2000).map((e) => e.to)).toContain('svc11@v1');
   });
+  it('caps nodes, dropping the least recently seen', () => {
+    const a = new Aggregator({ windowSec: 10, maxNodes: 4 });
+    a.addHop(hop('old', 'v1'), 1000);
+    for (let i = 0; i < 4; i++) a.addHop(hop(`svc${i}`, 'v1'), 2000 + i);
+    const ids = a.nodeStats(3000).map((n) => n.id);
+    expect(ids).toHaveLength(4);
+    expect(ids).not.toContain('old@v1');
+    expect(ids).toContain('svc3@v1');
+  });
   it('names nodes and errors', () => {
     expect(nodeId({ workload: 'istio-ingressgateway', app: 'istio-ingressgateway', version: null, namespace: 'istio-system' })).toBe('istio-ingressgateway');
     expect(isError(503, [])).toBe(true);
     expect(isError(0, ['UH'])).toBe(true);
     expect(isError(0, [])).toBe(false);
     expect(isError(404, ['NR'])).toBe(false);
+  });
+});
+
+describe('start time of a line', () => {
+  it('reads Envoy START_TIME as Date.parse does, across minutes and for other forms', async () => {
+    const { startMillis } = await import('../../main/core/capture/pipeline.ts');
+    for (const t of ['2026-11-25T07:00:01.234Z', '2026-11-25T07:00:59.999Z', '2026-11-25T07:01:00.000Z', '2026-11-25T07:00:02.005Z', '2026-11-25T07:00:03Z', '2026-11-25T07:00:03.123456Z', '2026-11-25T07:00:03.123+02:00']) {
+      expect(startMillis(t)).toBe(Date.parse(t));
+    }
+    expect(startMillis('2026-11-25T07:00:0/.123Z')).toBeNaN();
+    expect(startMillis('not a time')).toBeNaN();
   });
 });

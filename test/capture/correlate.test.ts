@@ -72,6 +72,28 @@ describe('correlation of Bookinfo chains', () => {
     expect(byTo['reviews-v3']!.flags).toEqual(['UF']);
   });
 
+  it('pairs two calls over one kept-alive connection in the order they were made', () => {
+    const id = 'req-keepalive';
+    const start = new Date('2026-11-25T07:00:00Z');
+    const first = hopLines(PODS.productpage!, PODS['reviews-v1']!, { service: 'reviews', path: '/reviews/0', requestId: id, start, receivedAt: 1, status: 200 });
+    const second = hopLines(PODS.productpage!, PODS['reviews-v1']!, { service: 'reviews', path: '/reviews/0', requestId: id, start: new Date(start.getTime() + 5), receivedAt: 1, status: 503, flags: 'URX' });
+    // The second call reuses the first call's connection: same client port on both sides.
+    const conn = parseAccessLog(first[0]!.line).upstreamLocalAddress!;
+    const reused = parseAccessLog(second[0]!.line).upstreamLocalAddress!;
+    const lines = [...first, ...second.map((l) => ({ ...l, line: l.line.replace(reused, conn) }))];
+    const [t] = correlateLines([lines[3]!, lines[1]!, lines[0]!, lines[2]!].map(captured));
+    expect(t!.hops.map((h) => [h.outbound?.responseCode, h.inbound?.responseCode])).toEqual([
+      [200, 200],
+      [503, 503],
+    ]);
+  });
+
+  it('shares one frozen workload ref between trees that name the same pod', () => {
+    const [a, b] = correlateLines([...bookinfoRequest('s1', 'v2'), ...bookinfoRequest('s2', 'v2')].map(captured));
+    expect(a!.hops[0]!.from).toBe(b!.hops[0]!.from);
+    expect(Object.isFrozen(a!.hops[0]!.to)).toBe(true);
+  });
+
   it('falls back to the upstream host and the cluster when one side is missing', () => {
     const lines = bookinfoRequest('req-half', 'v3', { subset: true });
     // Only the client side of productpage → reviews, and nothing from reviews-v3 before: resolve via cluster subset.

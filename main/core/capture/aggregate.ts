@@ -181,6 +181,7 @@ interface EdgeState {
 }
 
 interface NodeState {
+  id: string;
   ref: WorkloadRef;
   series: WindowSeries;
   lastAt: number;
@@ -233,9 +234,9 @@ export class Aggregator {
   private touchNode(id: string, ref: WorkloadRef, atMs: number, served: Hop | null): void {
     let n = this.nodes.get(id);
     if (!n) {
-      n = { ref, series: new WindowSeries(this.windowSec), lastAt: atMs };
+      n = { id, ref, series: new WindowSeries(this.windowSec), lastAt: atMs };
       this.nodes.set(id, n);
-      if (this.nodes.size > this.maxNodes) evictLeastRecent(this.nodes);
+      if (this.nodes.size > this.maxNodes) this.nodes.delete(leastRecent(this.nodes.values())!.id);
     } else if (ref.namespace && !n.ref.namespace) {
       // Prefer a ref learned from the pod's own proxy (it has the namespace and workload name).
       n.ref = ref;
@@ -245,10 +246,9 @@ export class Aggregator {
     if (served) n.series.add(atMs, served.status, served.flags, served.durationMs);
   }
 
-  /** Drops the edge used least recently (a scan, but only when a new edge overflows the cap). */
+  /** Drops the edge used least recently (only when a new edge overflows the cap). */
   private evictEdge(): void {
-    let oldest: EdgeState | null = null;
-    for (const byTo of this.edges.values()) for (const e of byTo.values()) if (!oldest || e.lastAt < oldest.lastAt) oldest = e;
+    const oldest = leastRecent(this.allEdges());
     if (!oldest) return;
     const byTo = this.edges.get(oldest.from)!;
     byTo.delete(oldest.to);
@@ -267,8 +267,8 @@ export class Aggregator {
   }
 
   nodeStats(nowMs: number): NodeStats[] {
-    return [...this.nodes.entries()].map(([id, n]) => ({
-      id,
+    return [...this.nodes.values()].map((n) => ({
+      id: n.id,
       workload: n.ref.workload,
       app: n.ref.app,
       version: n.ref.version,
@@ -290,15 +290,9 @@ export class Aggregator {
   }
 }
 
-/** Removes the entry with the oldest lastAt (called only when a new entry overflows the cap). */
-function evictLeastRecent<V extends { lastAt: number }>(m: Map<string, V>): void {
-  let oldestKey: string | null = null;
-  let oldestAt = Infinity;
-  for (const [k, v] of m) {
-    if (v.lastAt < oldestAt) {
-      oldestAt = v.lastAt;
-      oldestKey = k;
-    }
-  }
-  if (oldestKey !== null) m.delete(oldestKey);
+/** The entry used least recently: a scan, made only when a new entry overflows its cap. */
+function leastRecent<T extends { lastAt: number }>(items: Iterable<T>): T | undefined {
+  let oldest: T | undefined;
+  for (const x of items) if (!oldest || x.lastAt < oldest.lastAt) oldest = x;
+  return oldest;
 }

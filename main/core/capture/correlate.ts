@@ -125,6 +125,12 @@ function mergeFlags(a: string[] | undefined, b: string[] | undefined): string[] 
   return [...new Set([...a, ...b])];
 }
 
+function byLineStart(a: CapturedLine, b: CapturedLine): number {
+  const sa = a.entry.startTime ?? '';
+  const sb = b.entry.startTime ?? '';
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
 function startOf(h: Hop): string {
   return (h.outbound ?? h.inbound)?.startTime ?? '';
 }
@@ -338,6 +344,9 @@ export class Correlator {
     const outs: CapturedLine[] = [];
     const ins: CapturedLine[] = [];
     for (const l of p.lines) (l.entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push(l);
+    // Lines arrive per proxy stream, not in call order; pairing goes in call order.
+    ins.sort(byLineStart);
+    outs.sort(byLineStart);
     // peer[k]: the index in `outs` of inbound line k's client line, or UNPAIRED / MIRROR_COPY.
     const peer: number[] = ins.map(() => UNPAIRED);
     const taken: boolean[] = outs.map(() => false);

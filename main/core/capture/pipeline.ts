@@ -22,16 +22,28 @@ const MAX_LINE_SHOWN = 300;
 let minutePrefix = '';
 let minuteMs = NaN;
 
-function startMillis(t: string): number {
+/** The number `t[from..to)` spells, or -1 when a character there is not a digit. */
+function digits(t: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = t.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+export function startMillis(t: string): number {
   if (t.length === 24 && t.charCodeAt(16) === 58 /* : */ && t.charCodeAt(19) === 46 /* . */ && t.charCodeAt(23) === 90 /* Z */) {
-    if (!t.startsWith(minutePrefix) || minutePrefix === '') {
-      minutePrefix = t.slice(0, 16);
-      minuteMs = Date.parse(`${minutePrefix}:00.000Z`);
+    const sec = digits(t, 17, 19);
+    const ms = digits(t, 20, 23);
+    if (sec >= 0 && sec < 61 && ms >= 0) {
+      if (minutePrefix === '' || !t.startsWith(minutePrefix)) {
+        minutePrefix = t.slice(0, 16);
+        minuteMs = Date.parse(`${minutePrefix}:00.000Z`);
+      }
+      return minuteMs + sec * 1000 + ms;
     }
-    const d = (i: number) => t.charCodeAt(i) - 48;
-    const sec = d(17) * 10 + d(18);
-    const ms = d(20) * 100 + d(21) * 10 + d(22);
-    if (sec >= 0 && sec < 61 && ms >= 0 && ms < 1000) return minuteMs + sec * 1000 + ms;
   }
   return Date.parse(t);
 }

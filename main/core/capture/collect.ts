@@ -2,6 +2,7 @@
 // access logs, run the work, wait for the trailing lines (a real cluster flushes every second and
 // `kubectl logs -f` adds its own delay), then correlate.
 import type { MeshBackend } from '../backend/types.ts';
+import { compareStart } from './correlate.ts';
 import { CapturePipeline } from './pipeline.ts';
 import type { RequestTree } from './types.ts';
 
@@ -41,5 +42,5 @@ export async function collectRequests(backend: MeshBackend, during: () => Promis
   } finally {
     unsubscribe();
   }
-  return pipeline.drain(Date.now()).sort((a, b) => ((a.startTime ?? '') < (b.startTime ?? '') ? -1 : (a.startTime ?? '') > (b.startTime ?? '') ? 1 : 0));
+  return pipeline.drain(Date.now()).sort((a, b) => compareStart(a.startTime, b.startTime));
 }

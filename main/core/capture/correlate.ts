@@ -125,20 +125,23 @@ function mergeFlags(a: string[] | undefined, b: string[] | undefined): string[] 
   return [...new Set([...a, ...b])];
 }
 
-function byLineStart(a: CapturedLine, b: CapturedLine): number {
-  const sa = a.entry.startTime ?? '';
-  const sb = b.entry.startTime ?? '';
+/** Orders Envoy START_TIMEs (ISO text sorts as time); a missing one comes first. */
+export function compareStart(a: string | null, b: string | null): number {
+  const sa = a ?? '';
+  const sb = b ?? '';
   return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+function byLineStart(a: CapturedLine, b: CapturedLine): number {
+  return compareStart(a.entry.startTime, b.entry.startTime);
 }
 
 function startOf(h: Hop): string {
   return (h.outbound ?? h.inbound)?.startTime ?? '';
 }
 
-function byStart(a: Hop, b: Hop): number {
-  const sa = startOf(a);
-  const sb = startOf(b);
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
+function byHopStart(a: Hop, b: Hop): number {
+  return compareStart(startOf(a), startOf(b));
 }
 
 /** The entry point: the first hop whose client no other (non-mirror) hop called. */
@@ -394,7 +397,7 @@ export class Correlator {
       const o = outs[j]!;
       hops.push(this.hop(this.refs.ofPod(o.source), this.destination(o), o.entry, undefined, mirrorOut !== null && mirrorOut[j]!));
     }
-    hops.sort(byStart);
+    hops.sort(byHopStart);
     // Mirror copies are fire and forget: they never decide the request's entry point or status.
     const first = entryHop(hops);
     if (first && hops[0] !== first) {
@@ -490,5 +493,5 @@ export function correlateLines(lines: CapturedLine[], users?: Map<string, string
   const c = new Correlator({ maxPending: Number.MAX_SAFE_INTEGER });
   if (users) for (const [id, u] of users) c.noteUser(id, u);
   for (const l of lines) c.add(l);
-  return c.drain().sort((a, b) => ((a.startTime ?? '') < (b.startTime ?? '') ? -1 : 1));
+  return c.drain().sort((a, b) => compareStart(a.startTime, b.startTime));
 }

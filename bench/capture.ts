@@ -11,12 +11,14 @@ import type { AccessLogLine } from '../main/core/backend/types.ts';
 import type { RequestTree } from '../main/core/capture/types.ts';
 import { parseAccessLog } from '../main/core/capture/parser.ts';
 import { CapturePipeline } from '../main/core/capture/pipeline.ts';
+import { tuneHeapForCapture } from '../main/core/capture/heap.ts';
 import { bookinfoRequest } from '../test/capture/bookinfo-lines.ts';
 import { chromiumMissingReason, startApp, type AppHarness } from '../test/e2e/harness.ts';
 
 type Figures = Record<string, number | string>;
 
 export function ingest(): Figures {
+  tuneHeapForCapture(); // as the app's core does at start-up
   const versions = ['v1', 'v2', 'v3'] as const;
   const lines: AccessLogLine[] = [];
   const t0 = Date.parse('2026-11-25T07:00:00Z');

@@ -13,6 +13,7 @@ import { terminalHandlers } from './terminal/handlers.ts';
 import { packetHandlers } from './packet/handlers.ts';
 import { createClusterBackend } from './cluster/backend.ts';
 import { createSandboxBackend } from './sandbox/backend.ts';
+import { tuneHeapForCapture } from './capture/heap.ts';
 
 export interface Core {
   readonly ctx: CoreContext;
@@ -23,6 +24,7 @@ export interface Core {
 
 export function createCore(options: CoreOptions): Core {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  tuneHeapForCapture();
   const events = new EventBus();
   const cleanups: (() => void | Promise<void>)[] = [];
   const ctx: CoreContext = {

@@ -32,6 +32,8 @@ interface Pending {
   id: string;
   lines: CapturedLine[];
   lastAt: number;
+  /** Got a line since the last takeTouched(). */
+  touched: boolean;
 }
 
 const MAX_LINES_PER_REQUEST = 256;
@@ -84,7 +86,8 @@ function hostOf(authority: string): string {
 
 /** Up to Istio 1.27 Envoy appended "-shadow" to the authority of mirrored requests (off by default since 1.28). */
 function isShadow(e: AccessLogEntry): boolean {
-  return e.authority !== null && hostOf(e.authority).endsWith('-shadow');
+  // indexOf first: hostOf() slices, and nearly no authority is a shadow one.
+  return e.authority !== null && e.authority.indexOf('-shadow') !== -1 && hostOf(e.authority).endsWith('-shadow');
 }
 
 function stripShadow(authority: string): string {
@@ -134,6 +137,16 @@ export function compareStart(a: string | null, b: string | null): number {
 
 function byLineStart(a: CapturedLine, b: CapturedLine): number {
   return compareStart(a.entry.startTime, b.entry.startTime);
+}
+
+/** Sorts in place unless already in order (lines of one proxy stream nearly always are). */
+function sortIfNeeded<T>(xs: T[], cmp: (a: T, b: T) => number): void {
+  for (let i = 1; i < xs.length; i++) {
+    if (cmp(xs[i - 1]!, xs[i]!) > 0) {
+      xs.sort(cmp);
+      return;
+    }
+  }
 }
 
 function startOf(h: Hop): string {
@@ -248,9 +261,10 @@ export class Correlator {
     const id = line.entry.requestId ?? `tcp-${++this.tcpSeq}`;
     let p = this.pending.get(id);
     if (!p) {
-      p = { id, lines: [], lastAt: line.receivedAt };
+      p = { id, lines: [], lastAt: line.receivedAt, touched: true };
       this.pending.set(id, p);
     }
+    p.touched = true;
     if (p.lines.length < MAX_LINES_PER_REQUEST) p.lines.push(line);
     if (line.receivedAt > p.lastAt) p.lastAt = line.receivedAt;
     if (this.pending.size <= this.maxPending) return { id, evicted: NO_TREES };
@@ -267,6 +281,23 @@ export class Correlator {
   tree(id: string): RequestTree | null {
     const p = this.pending.get(id);
     return p ? this.build(p, false) : null;
+  }
+
+  /**
+   * Current trees of the pending requests that got lines since the last call: the newest `limit`
+   * of them (a flag per request rather than a set of ids: no work per line beyond setting it).
+   */
+  takeTouched(limit = Infinity): RequestTree[] {
+    const touched: Pending[] = [];
+    for (const p of this.pending.values()) {
+      if (!p.touched) continue;
+      p.touched = false;
+      touched.push(p);
+    }
+    const from = Math.max(0, touched.length - limit);
+    const out: RequestTree[] = [];
+    for (let k = from; k < touched.length; k++) out.push(this.build(touched[k]!, false));
+    return out;
   }
 
   /** Completes and returns the requests that have been quiet for settleMs. */
@@ -348,8 +379,8 @@ export class Correlator {
     const ins: CapturedLine[] = [];
     for (const l of p.lines) (l.entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push(l);
     // Lines arrive per proxy stream, not in call order; pairing goes in call order.
-    ins.sort(byLineStart);
-    outs.sort(byLineStart);
+    sortIfNeeded(ins, byLineStart);
+    sortIfNeeded(outs, byLineStart);
     // peer[k]: the index in `outs` of inbound line k's client line, or UNPAIRED / MIRROR_COPY.
     const peer: number[] = ins.map(() => UNPAIRED);
     const taken: boolean[] = outs.map(() => false);
@@ -397,7 +428,7 @@ export class Correlator {
       const o = outs[j]!;
       hops.push(this.hop(this.refs.ofPod(o.source), this.destination(o), o.entry, undefined, mirrorOut !== null && mirrorOut[j]!));
     }
-    hops.sort(byHopStart);
+    sortIfNeeded(hops, byHopStart);
     // Mirror copies are fire and forget: they never decide the request's entry point or status.
     const first = entryHop(hops);
     if (first && hops[0] !== first) {

@@ -57,8 +57,6 @@ export class CapturePipeline {
   readonly failures: ParseFailure[] = [];
   readonly ingestLatency = new Histogram();
   ingestLatencyMax = 0;
-  /** Request ids touched since the last takeDirty(). */
-  private dirty = new Set<string>();
 
   constructor(opts: CorrelatorOptions & { windowSec?: number } = {}) {
     this.correlator = new Correlator(opts);
@@ -88,8 +86,7 @@ export class CapturePipeline {
         if (v > this.ingestLatencyMax) this.ingestLatencyMax = v;
       }
     }
-    const { id, evicted } = this.correlator.add({ entry, source: l.source, receivedAt: l.receivedAt });
-    this.dirty.add(id);
+    const { evicted } = this.correlator.add({ entry, source: l.source, receivedAt: l.receivedAt });
     for (const t of evicted) this.aggregator.addTree(t, t.receivedAt ?? l.receivedAt);
     return evicted;
   }
@@ -99,22 +96,13 @@ export class CapturePipeline {
    * of them, since a view shows only so many (the others are built once, when they complete).
    */
   takeDirty(limit = Infinity): RequestTree[] {
-    const out: RequestTree[] = [];
-    let skip = this.dirty.size - limit;
-    for (const id of this.dirty) {
-      if (skip-- > 0) continue;
-      const t = this.correlator.tree(id);
-      if (t) out.push(t);
-    }
-    this.dirty = new Set();
-    return out;
+    return this.correlator.takeTouched(limit);
   }
 
   /** Completes quiet requests and adds them to the numbers. */
   settle(now: number): RequestTree[] {
     const done = this.correlator.settle(now);
     for (const t of done) {
-      this.dirty.delete(t.requestId);
       this.aggregator.addTree(t, t.receivedAt ?? now);
     }
     return done;
@@ -123,7 +111,6 @@ export class CapturePipeline {
   drain(now: number): RequestTree[] {
     const done = this.correlator.drain();
     for (const t of done) this.aggregator.addTree(t, t.receivedAt ?? now);
-    this.dirty = new Set();
     return done;
   }
 
@@ -134,6 +121,5 @@ export class CapturePipeline {
     this.failures.length = 0;
     this.ingestLatency.reset();
     this.ingestLatencyMax = 0;
-    this.dirty = new Set();
   }
 }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { CapturePipeline } from '../../main/core/capture/pipeline.ts';
+import { bookinfoRequest } from './bookinfo-lines.ts';
+
+describe('capture pipeline: in-progress trees', () => {
+  const at = Date.parse('2026-11-25T07:00:01Z');
+
+  it('gives the requests touched since the last call, newest first-seen last, each once', () => {
+    const p = new CapturePipeline({ settleMs: 1_000 });
+    const a = bookinfoRequest('req-a', 'v2', { receivedAt: at });
+    const b = bookinfoRequest('req-b', 'v3', { receivedAt: at });
+    const c = bookinfoRequest('req-c', 'v1', { receivedAt: at });
+    for (const l of [...a.slice(0, 2), ...b.slice(0, 2), ...c]) p.ingest(l);
+    // Limited to the newest two: a is left out.
+    expect(p.takeDirty(2).map((t) => t.requestId)).toEqual(['req-b', 'req-c']);
+    // Nothing new since: nothing to send.
+    expect(p.takeDirty()).toEqual([]);
+    // More lines of a: only a, now with its later hops.
+    for (const l of a.slice(2)) p.ingest(l);
+    const [tree] = p.takeDirty();
+    expect(tree?.requestId).toBe('req-a');
+    expect(tree?.complete).toBe(false);
+    expect(tree?.hops.map((h) => h.to.workload)).toEqual(['productpage-v1', 'details-v1', 'reviews-v2', 'ratings-v1']);
+  });
+
+  it('does not give settled requests as in progress', () => {
+    const p = new CapturePipeline({ settleMs: 100 });
+    for (const l of bookinfoRequest('req-a', 'v1', { receivedAt: at })) p.ingest(l);
+    const done = p.settle(at + 500);
+    expect(done.map((t) => [t.requestId, t.complete])).toEqual([['req-a', true]]);
+    expect(p.takeDirty()).toEqual([]);
+  });
+});

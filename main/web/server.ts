@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Core } from '../core/index.ts';
 import { contentSecurityPolicy } from '../core/csp.ts';
+import { encodeTerminalFrame } from '../core/api/terminal-frame.ts';
+import type { EventData } from '../core/api/contract.ts';
 import { COOKIE, isAllowedOrigin, isAuthorized, isLoopbackHost, newToken, presentedToken } from './auth.ts';
 
 export interface WebServerOptions {
@@ -104,15 +106,20 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   wss.on('connection', (ws: WebSocket) => {
     const abort = new AbortController();
-    const send = (msg: unknown) => {
+    const transmit = (payload: string | Uint8Array) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > MAX_BUFFERED) {
         ws.terminate();
         return;
       }
-      ws.send(JSON.stringify(msg));
+      ws.send(payload);
     };
-    const unsubscribe = core.events.subscribe((topic, data) => send({ type: 'event', topic, data }));
+    const send = (msg: unknown) => transmit(JSON.stringify(msg));
+    const unsubscribe = core.events.subscribe((topic, data) => {
+      const out = topic === 'terminal.data' ? (data as EventData<'terminal.data'>) : null;
+      if (out && typeof out.data === 'string') transmit(encodeTerminalFrame(out.id, out.data));
+      else send({ type: 'event', topic, data });
+    });
     ws.on('message', async (raw, isBinary) => {
       let msg: unknown;
       try {

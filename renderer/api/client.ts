@@ -1,5 +1,6 @@
 // The renderer's one way to reach the core. Under Electron the preload exposes `window.meshwalk`;
 // in a browser (web mode) we speak the same envelopes over a WebSocket. Same interface for both.
+import { decodeTerminalFrame } from '../../main/core/api/terminal-frame.ts';
 import type { ApiClient, ApiErrorShape, ConnectionState, EventData, MethodName, Params, Result, ServerMessage, Topic } from '../../main/core/api/contract.ts';
 
 /** What the Electron preload exposes through contextBridge. */
@@ -74,12 +75,18 @@ function webSocketClient(url: string): ApiClient {
   const connect = () => {
     setState('connecting');
     socket = new WebSocket(url);
+    // Terminal output arrives as binary frames (see terminal-frame.ts), everything else as JSON.
+    socket.binaryType = 'arraybuffer';
     opened = new Promise((resolve) => socket.addEventListener('open', () => resolve(), { once: true }));
     socket.addEventListener('open', () => {
       retry = 250;
       setState('open');
     });
     socket.addEventListener('message', (ev) => {
+      if (ev.data instanceof ArrayBuffer) {
+        topics.emit('terminal.data', decodeTerminalFrame(ev.data));
+        return;
+      }
       const msg = JSON.parse(String(ev.data)) as ServerMessage;
       if (msg.type === 'event') topics.emit(msg.topic, msg.data);
       else {

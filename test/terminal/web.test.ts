@@ -1,4 +1,5 @@
 // Terminals over web mode: only a WebSocket that presents the token can open (or type into) one.
+import { decodeTerminalFrame } from '../../main/core/api/terminal-frame.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,7 +38,8 @@ function connect(headers: Record<string, string>): Promise<{ ws?: WebSocket; sta
 
 function request(ws: WebSocket, id: number, method: string, params: unknown): Promise<{ ok: boolean; result?: { id: string; pid?: number } }> {
   return new Promise((resolve) => {
-    const onMessage = (m: WebSocket.RawData) => {
+    const onMessage = (m: WebSocket.RawData, isBinary: boolean) => {
+      if (isBinary) return;
       const msg = JSON.parse(m.toString());
       if (msg.type === 'response' && msg.id === id) {
         ws.off('message', onMessage);
@@ -63,9 +65,13 @@ describe('terminal over web mode', () => {
     const { ws } = await connect({ origin: origin(), cookie: `meshwalk_token=${server.token}` });
     expect(ws).toBeDefined();
     let output = '';
-    ws!.on('message', (m) => {
-      const msg = JSON.parse(m.toString());
-      if (msg.type === 'event' && msg.topic === 'terminal.data') output += msg.data.data;
+    ws!.on('message', (m, isBinary) => {
+      // Terminal output comes as binary frames: UTF-8 bytes plus the count to acknowledge.
+      if (!isBinary) return;
+      const frame = decodeTerminalFrame(m as Buffer);
+      const text = new TextDecoder().decode(frame.data);
+      expect(frame.chars).toBe(text.length);
+      output += text;
     });
     const opened = await request(ws!, 1, 'terminal.open', { cols: 80, rows: 24, kind: 'shell' });
     expect(opened.ok).toBe(true);

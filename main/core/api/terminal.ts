@@ -74,8 +74,11 @@ export const terminalMethods = {
 } satisfies MethodTable;
 
 export const terminalEvents = {
-  /** Batched output of one session. */
-  'terminal.data': z.object({ id: z.string(), data: z.string() }),
+  /**
+   * Batched output of one session. The core emits text; web mode delivers it to the page as UTF-8
+   * bytes with the text's length in `chars` (see terminal-frame.ts).
+   */
+  'terminal.data': z.object({ id: z.string(), data: z.union([z.string(), z.instanceof(Uint8Array)]), chars: z.number().int().optional() }),
   'terminal.exit': z.object({ id: z.string(), exitCode: z.number().nullable(), signal: z.number().nullable().optional() }),
   /** Something was pasted into a shell (e.g. "Copy to terminal" in a lab): the view shows and focuses it. */
   'terminal.paste': z.object({ id: z.string() }),

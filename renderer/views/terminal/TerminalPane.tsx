@@ -104,7 +104,8 @@ export function TerminalPane({ id, kind, visible, register, onFindRequested }: P
     // Output that arrives before the attach reply is already part of the scrollback it returns.
     const offData = api.on('terminal.data', (d) => {
       if (d.id !== id || !attached) return;
-      const n = d.data.length;
+      // Acknowledge what the core counted (text length), whichever form the batch came in.
+      const n = d.chars ?? d.data.length;
       term.write(d.data, () => drawn(n));
     });
     const offExit = api.on('terminal.exit', (d) => {

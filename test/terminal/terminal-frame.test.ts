@@ -1,33 +1,52 @@
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeTerminalFrame, encodeTerminalFrame } from '../../main/core/api/terminal-frame.ts';
+import { DEFLATE_MIN_BYTES, decodeTerminalFrame, encodeTerminalFrame } from '../../main/core/api/terminal-frame.ts';
+
+const deflate = (b: Uint8Array) => deflateRawSync(b, { level: 1 });
+const text = (f: { data: Uint8Array }) => new TextDecoder().decode(f.data);
 
 describe('terminal frames (web mode terminal output)', () => {
   it('round-trips text with escapes, Korean and astral characters; chars is the text length the core counted', () => {
-    const text = '\x1b[32m200\x1b[0m 서비스 메시 🚀 "quoted" \\ back\r\n';
-    const frame = decodeTerminalFrame(encodeTerminalFrame('s-1', text));
+    const s = '\x1b[32m200\x1b[0m 서비스 메시 🚀 "quoted" \\ back\r\n';
+    const frame = decodeTerminalFrame(encodeTerminalFrame('s-1', s, deflate));
     expect(frame.id).toBe('s-1');
-    expect(frame.chars).toBe(text.length);
-    expect(new TextDecoder().decode(frame.data)).toBe(text);
+    expect(frame.chars).toBe(s.length);
+    expect(text(frame)).toBe(s);
     // Bytes, not UTF-16 units: the payload is longer than the text here.
-    expect(frame.data.length).toBeGreaterThan(text.length);
+    expect(frame.data.length).toBeGreaterThan(s.length);
+  });
+
+  it('deflates big batches (what a flood sends) and leaves small ones plain', () => {
+    const line = '[2026-11-25T07:00:01.234Z] "GET /reviews/0 HTTP/1.1" \x1b[32m200\x1b[0m - via_upstream - "-" 0 295 5 4\r\n';
+    const big = line.repeat(Math.ceil((DEFLATE_MIN_BYTES * 4) / line.length));
+    const small = encodeTerminalFrame('s-2', 'echo\r\n', deflate);
+    const flood = encodeTerminalFrame('s-2', big, deflate);
+    expect(small[0]).toBe(0);
+    expect(flood[0]).toBe(1);
+    expect(flood.length).toBeLessThan(big.length / 4);
+    expect(text(decodeTerminalFrame(flood))).toBe(big);
+    expect(decodeTerminalFrame(flood).chars).toBe(big.length);
+    // Without a compressor (another transport, a test) frames stay plain.
+    expect(encodeTerminalFrame('s-2', big)[0]).toBe(0);
   });
 
   it('decodes from an ArrayBuffer and from a view into a larger buffer', () => {
-    const encoded = encodeTerminalFrame('s-2', 'hello');
+    const encoded = encodeTerminalFrame('s-3', 'hello');
     const padded = new Uint8Array(encoded.length + 8);
     padded.set(encoded, 8);
-    expect(new TextDecoder().decode(decodeTerminalFrame(padded.subarray(8)).data)).toBe('hello');
+    expect(text(decodeTerminalFrame(padded.subarray(8)))).toBe('hello');
     expect(decodeTerminalFrame(encoded.slice().buffer).chars).toBe(5);
   });
 
-  it('rejects frames that are cut short or carry no id', () => {
-    const encoded = encodeTerminalFrame('s-3', 'x');
+  it('rejects frames that are cut short, of an unknown encoding, or without an id', () => {
+    const encoded = encodeTerminalFrame('s-4', 'x');
     expect(() => decodeTerminalFrame(encoded.subarray(0, 3))).toThrow(/too short/);
     expect(() => decodeTerminalFrame(encoded.subarray(0, 10))).toThrow(/overruns/);
+    expect(() => decodeTerminalFrame(Uint8Array.of(7, 0, 0, 0, 0))).toThrow(/unknown encoding/);
     const bad = new TextEncoder().encode('{"chars":1}');
-    const frame = new Uint8Array(4 + bad.length);
-    new DataView(frame.buffer).setUint32(0, bad.length, true);
-    frame.set(bad, 4);
+    const frame = new Uint8Array(5 + bad.length);
+    new DataView(frame.buffer).setUint32(1, bad.length, true);
+    frame.set(bad, 5);
     expect(() => decodeTerminalFrame(frame)).toThrow(/lacks id/);
   });
 });

@@ -19,15 +19,17 @@ export interface FlowControlOptions {
   stallMs: number;
 }
 
-// The window is VS Code's scheme with a wider gap: at its 100k/5k the pty waited until the view
-// had drawn nearly everything, so each ~100 kB made a full round trip through the browser and a
-// flood moved at ~3 MB/s (`npm run bench terminal`). Resuming at half a 1M window keeps the view
-// fed (~6 MB/s); Ctrl-C in a flood still shows within what ~1M characters take to draw.
+// Tuned with `npm run bench terminal` (a flood through the web transport into xterm.js):
+// - Window: VS Code's 100k/5k made the pty wait until the view had drawn nearly everything, so each
+//   ~100 kB made a full round trip through the browser (~3 MB/s). Resuming at half of a 2M window
+//   keeps the view fed; Ctrl-C in a flood still shows within what ~2M characters take to draw.
+// - Batches: the browser takes in WebSocket data a piece per repaint, so fewer, bigger (deflated)
+//   messages carry more per frame: up to 1M characters, held for at most one display frame.
 export const DEFAULT_FLOW: FlowControlOptions = {
-  highWatermark: 1_000_000,
-  lowWatermark: 500_000,
-  batchMs: 8,
-  maxBatchChars: 64 * 1024,
+  highWatermark: 2_000_000,
+  lowWatermark: 1_000_000,
+  batchMs: 16,
+  maxBatchChars: 1024 * 1024,
   scrollbackChars: 256 * 1024,
   stallMs: 10_000,
 };

@@ -130,7 +130,7 @@ describe('correlation of Bookinfo chains', () => {
     expect(done.map((t) => t.requestId)).toEqual(['a']);
     expect(done[0]!.complete).toBe(true);
     const evicted = [] as string[];
-    for (const id of ['b', 'c', 'd', 'e']) for (const l of bookinfoRequest(id, 'v1', { receivedAt: 2000 })) evicted.push(...c.add(captured(l)).evicted.map((t) => t.requestId));
+    for (const id of ['b', 'c', 'd', 'e']) for (const l of bookinfoRequest(id, 'v1', { receivedAt: 2000 })) evicted.push(...c.add(captured(l)).map((t) => t.requestId));
     expect(evicted).toEqual(['b']);
     expect(c.pendingCount).toBe(3);
   });

@@ -253,10 +253,10 @@ export class Correlator {
   }
 
   /**
-   * Adds one line; returns its request id (TCP lines, which have none, get a synthetic one) and,
-   * when the cap forced it, the trees completed early.
+   * Adds one line (TCP lines, which have no request id, get a synthetic one); returns the trees the
+   * cap completed early, nearly always none (a shared empty array: nothing allocated per line).
    */
-  add(line: CapturedLine): { id: string; evicted: RequestTree[] } {
+  add(line: CapturedLine): RequestTree[] {
     this.learnPod(line);
     const id = line.entry.requestId ?? `tcp-${++this.tcpSeq}`;
     let p = this.pending.get(id);
@@ -267,14 +267,14 @@ export class Correlator {
     p.touched = true;
     if (p.lines.length < MAX_LINES_PER_REQUEST) p.lines.push(line);
     if (line.receivedAt > p.lastAt) p.lastAt = line.receivedAt;
-    if (this.pending.size <= this.maxPending) return { id, evicted: NO_TREES };
+    if (this.pending.size <= this.maxPending) return NO_TREES;
     const evicted: RequestTree[] = [];
     while (this.pending.size > this.maxPending) {
       const oldest = this.pending.values().next().value!;
       this.pending.delete(oldest.id);
       evicted.push(this.finish(oldest));
     }
-    return { id, evicted };
+    return evicted;
   }
 
   /** The current (possibly incomplete) tree of a pending request. */

@@ -86,7 +86,7 @@ export class CapturePipeline {
         if (v > this.ingestLatencyMax) this.ingestLatencyMax = v;
       }
     }
-    const { evicted } = this.correlator.add({ entry, source: l.source, receivedAt: l.receivedAt });
+    const evicted = this.correlator.add({ entry, source: l.source, receivedAt: l.receivedAt });
     for (const t of evicted) this.aggregator.addTree(t, t.receivedAt ?? l.receivedAt);
     return evicted;
   }

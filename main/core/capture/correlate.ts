@@ -263,8 +263,7 @@ export class Correlator {
     if (!p) {
       p = { id, lines: [], lastAt: line.receivedAt, touched: true };
       this.pending.set(id, p);
-    }
-    p.touched = true;
+    } else p.touched = true;
     if (p.lines.length < MAX_LINES_PER_REQUEST) p.lines.push(line);
     if (line.receivedAt > p.lastAt) p.lastAt = line.receivedAt;
     if (this.pending.size <= this.maxPending) return NO_TREES;
@@ -275,12 +274,6 @@ export class Correlator {
       evicted.push(this.finish(oldest));
     }
     return evicted;
-  }
-
-  /** The current (possibly incomplete) tree of a pending request. */
-  tree(id: string): RequestTree | null {
-    const p = this.pending.get(id);
-    return p ? this.build(p, false) : null;
   }
 
   /**

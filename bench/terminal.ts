@@ -128,10 +128,10 @@ export async function run(): Promise<Record<string, number | string>> {
           term.write(t.slice(i, i + chunk), i + chunk >= t.length ? () => resolve(performance.now() - start) : undefined);
         }
       })`) as Promise<number>;
-    // Both paths start warm: a full scrollback and compiled parser code.
+    // Both paths start warm and from the same state: a full scrollback and compiled parser code.
+    // (No `clear` between runs: it would send the first 5000 lines of each pipeline run down
+    // xterm's slower path of growing the buffer.)
     await rawWrite();
-    // Both paths start from the same state: a full scrollback (no `clear`, which would make the
-    // first 5000 lines of each pipeline run take xterm's slower path of growing the buffer).
     for (let round = 0; round < ROUNDS; round++) {
       await page.waitForTimeout(200);
       const finished = armDone(done(round));

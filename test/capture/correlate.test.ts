@@ -124,7 +124,7 @@ describe('correlation of Bookinfo chains', () => {
     const c = new Correlator({ settleMs: 100, maxPending: 3 });
     c.noteUser('a', 'jason');
     for (const l of bookinfoRequest('a', 'v2', { receivedAt: 1000 })) c.add(captured(l));
-    expect(c.takeTouched().map((t) => [t.requestId, t.user])).toEqual([['a', 'jason']]);
+    expect(c.takeDirty().map((t) => [t.requestId, t.user])).toEqual([['a', 'jason']]);
     expect(c.settle(1050)).toHaveLength(0);
     const done = c.settle(1200);
     expect(done.map((t) => t.requestId)).toEqual(['a']);

@@ -28,9 +28,9 @@ describe('MeshStore', () => {
     const s = new MeshStore();
     const lines = bookinfoRequest('x', 'v3');
     for (const l of lines.slice(0, 5)) c.add({ entry: parseAccessLog(l.line), source: l.source, receivedAt: 1 });
-    s.applyRequests(c.takeTouched());
+    s.applyRequests(c.takeDirty());
     for (const l of lines.slice(5)) c.add({ entry: parseAccessLog(l.line), source: l.source, receivedAt: 1 });
-    s.applyRequests(c.takeTouched());
+    s.applyRequests(c.takeDirty());
     s.applyRequests(c.settle(1_000));
     const e = Object.fromEntries(s.getSnapshot().edges.map((x) => [x.id, x.count]));
     expect(e).toEqual({

@@ -32,8 +32,8 @@ interface Pending {
   id: string;
   lines: CapturedLine[];
   lastAt: number;
-  /** Got a line since the last takeTouched(). */
-  touched: boolean;
+  /** Got a line since the last takeDirty(). */
+  dirty: boolean;
 }
 
 const MAX_LINES_PER_REQUEST = 256;
@@ -261,9 +261,9 @@ export class Correlator {
     const id = line.entry.requestId ?? `tcp-${++this.tcpSeq}`;
     let p = this.pending.get(id);
     if (!p) {
-      p = { id, lines: [], lastAt: line.receivedAt, touched: true };
+      p = { id, lines: [], lastAt: line.receivedAt, dirty: true };
       this.pending.set(id, p);
-    } else p.touched = true;
+    } else p.dirty = true;
     if (p.lines.length < MAX_LINES_PER_REQUEST) p.lines.push(line);
     if (line.receivedAt > p.lastAt) p.lastAt = line.receivedAt;
     if (this.pending.size <= this.maxPending) return NO_TREES;
@@ -280,16 +280,16 @@ export class Correlator {
    * Current trees of the pending requests that got lines since the last call: the newest `limit`
    * of them (a flag per request rather than a set of ids: no work per line beyond setting it).
    */
-  takeTouched(limit = Infinity): RequestTree[] {
-    const touched: Pending[] = [];
+  takeDirty(limit = Infinity): RequestTree[] {
+    const dirty: Pending[] = [];
     for (const p of this.pending.values()) {
-      if (!p.touched) continue;
-      p.touched = false;
-      touched.push(p);
+      if (!p.dirty) continue;
+      p.dirty = false;
+      dirty.push(p);
     }
-    const from = Math.max(0, touched.length - limit);
+    const from = Math.max(0, dirty.length - limit);
     const out: RequestTree[] = [];
-    for (let k = from; k < touched.length; k++) out.push(this.build(touched[k]!, false));
+    for (let k = from; k < dirty.length; k++) out.push(this.build(dirty[k]!, false));
     return out;
   }
 

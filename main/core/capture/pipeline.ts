@@ -96,7 +96,7 @@ export class CapturePipeline {
    * of them, since a view shows only so many (the others are built once, when they complete).
    */
   takeDirty(limit = Infinity): RequestTree[] {
-    return this.correlator.takeTouched(limit);
+    return this.correlator.takeDirty(limit);
   }
 
   /** Completes quiet requests and adds them to the numbers. */

@@ -4,6 +4,8 @@ export function contentSecurityPolicy(connectSrc: string[] = []): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
+    // The web transport's socket worker (renderer/api/socket-worker.ts).
+    "worker-src 'self'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",

@@ -1,6 +1,6 @@
 // The renderer's one way to reach the core. Under Electron the preload exposes `window.meshwalk`;
 // in a browser (web mode) we speak the same envelopes over a WebSocket. Same interface for both.
-import { decodeTerminalFrame } from '../../main/core/api/terminal-frame.ts';
+import type { SocketCommand, SocketReport } from './socket-worker.ts';
 import type { ApiClient, ApiErrorShape, ConnectionState, EventData, MethodName, Params, Result, ServerMessage, Topic } from '../../main/core/api/contract.ts';
 
 /** What the Electron preload exposes through contextBridge. */
@@ -63,49 +63,59 @@ function webSocketClient(url: string): ApiClient {
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const connection = new Set<(s: ConnectionState) => void>();
   let state: ConnectionState = 'connecting';
-  let socket: WebSocket;
   let nextId = 1;
-  let opened: Promise<void>;
+  let opened!: Promise<void>;
+  let markOpen: () => void = () => undefined;
   let retry = 250;
+  // The socket itself runs in a worker (see socket-worker.ts); this side keeps the protocol.
+  const worker = new Worker(new URL('./socket-worker.ts', import.meta.url), { type: 'module', name: 'meshwalk-socket' });
+  const command = (cmd: SocketCommand) => worker.postMessage(cmd);
 
   const setState = (s: ConnectionState) => {
     state = s;
     for (const l of connection) l(s);
   };
+  // Calls made while (re)connecting wait for the socket to open.
+  const armOpened = () => {
+    opened = new Promise((resolve) => (markOpen = resolve));
+  };
   const connect = () => {
     setState('connecting');
-    socket = new WebSocket(url);
-    // Terminal output arrives as binary frames (see terminal-frame.ts), everything else as JSON.
-    socket.binaryType = 'arraybuffer';
-    opened = new Promise((resolve) => socket.addEventListener('open', () => resolve(), { once: true }));
-    socket.addEventListener('open', () => {
-      retry = 250;
-      setState('open');
-    });
-    socket.addEventListener('message', (ev) => {
-      if (ev.data instanceof ArrayBuffer) {
-        topics.emit('terminal.data', decodeTerminalFrame(ev.data));
+    command({ type: 'connect', url });
+  };
+  worker.addEventListener('message', ({ data: report }: MessageEvent<SocketReport>) => {
+    switch (report.type) {
+      case 'open':
+        retry = 250;
+        markOpen();
+        setState('open');
+        return;
+      case 'terminal':
+        topics.emit('terminal.data', report.frame);
+        return;
+      case 'text': {
+        const msg = JSON.parse(report.text) as ServerMessage;
+        if (msg.type === 'event') topics.emit(msg.topic, msg.data);
+        else {
+          const p = pending.get(msg.id);
+          if (!p) return;
+          pending.delete(msg.id);
+          if (msg.ok) p.resolve(msg.result);
+          else p.reject(new CoreError(msg.error));
+        }
         return;
       }
-      const msg = JSON.parse(String(ev.data)) as ServerMessage;
-      if (msg.type === 'event') topics.emit(msg.topic, msg.data);
-      else {
-        const p = pending.get(msg.id);
-        if (!p) return;
-        pending.delete(msg.id);
-        if (msg.ok) p.resolve(msg.result);
-        else p.reject(new CoreError(msg.error));
-      }
-    });
-    socket.addEventListener('close', () => {
-      setState('closed');
-      for (const p of pending.values()) p.reject(new CoreError({ code: 'unavailable', message: 'connection to Meshwalk lost' }));
-      pending.clear();
-      // Reconnect with backoff: the server may be restarting.
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 5000);
-    });
-  };
+      case 'close':
+        setState('closed');
+        armOpened();
+        for (const p of pending.values()) p.reject(new CoreError({ code: 'unavailable', message: 'connection to Meshwalk lost' }));
+        pending.clear();
+        // Reconnect with backoff: the server may be restarting.
+        setTimeout(connect, retry);
+        retry = Math.min(retry * 2, 5000);
+    }
+  });
+  armOpened();
   connect();
 
   return {
@@ -114,7 +124,7 @@ function webSocketClient(url: string): ApiClient {
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        socket.send(JSON.stringify({ type: 'request', id, method, params }));
+        command({ type: 'send', text: JSON.stringify({ type: 'request', id, method, params }) });
       });
     },
     on: (topic, listener) => topics.on(topic, listener as Listener),

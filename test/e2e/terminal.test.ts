@@ -61,6 +61,24 @@ describe.skipIf(skip)('integrated terminal in web mode (Chromium)', () => {
     expect(await run(page, shellId, 'echo KC=$KUBECONFIG', 'KC')).toBe(path.join(app!.dataDir, 'kubeconfig'));
   });
 
+  it('carries a flood through the socket worker intact (deflated batches, inflated off the page thread)', async () => {
+    const { page } = app!;
+    expect(page.workers().some((w) => w.url().includes('socket-worker'))).toBe(true);
+    // ~600 kB of output: batches well over the deflate threshold.
+    expect(await run(page, shellId, 'seq 1 100000; echo END=$((2*3))', 'END')).toBe('6');
+    const lines = await page.evaluate((id) => {
+      const buf = window.__meshwalkTerm!.terminals.get(id)!.buffer.active;
+      const out: string[] = [];
+      for (let y = Math.max(0, buf.length - 5000); y < buf.length; y++) out.push(buf.getLine(y)!.translateToString(true));
+      return out;
+    }, shellId);
+    const numbers = lines.filter((l) => /^\d+$/.test(l)).map(Number);
+    // The scrollback keeps the last 5000 rows: they must be consecutive and end at 100000.
+    expect(numbers.at(-1)).toBe(100000);
+    expect(numbers.every((n, i) => i === 0 || n === numbers[i - 1]! + 1)).toBe(true);
+    expect(numbers.length).toBeGreaterThan(4000);
+  });
+
   it('resizing the viewport changes `tput cols`', async () => {
     const { page } = app!;
     const before = Number(await run(page, shellId, 'echo COLS=$(tput cols)', 'COLS'));

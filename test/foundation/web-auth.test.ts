@@ -59,6 +59,7 @@ describe('web mode', () => {
     expect(await res.text()).toContain('<title>Meshwalk</title>');
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("worker-src 'self'");
     expect(csp).not.toContain('unsafe-eval');
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toContain('HttpOnly');

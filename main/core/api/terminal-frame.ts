@@ -11,7 +11,8 @@
 // Layout: one byte of encoding (0 plain, 1 deflate-raw of the rest), then a u32 (little-endian)
 // header length, the header as JSON ({id, chars}), and the UTF-8 payload. `chars` is the batch's
 // length as the core counts it (UTF-16 units), which is what the view acknowledges for flow control.
-// Platform-neutral: the core (Node) encodes with its own zlib, the page decodes with fflate.
+// Platform-neutral: the core (Node) encodes with its own zlib; in the page, the socket worker
+// (renderer/api/socket-worker.ts) decodes with fflate.
 import { inflateSync } from 'fflate';
 
 export interface TerminalFrame {

@@ -65,7 +65,7 @@ function webSocketClient(url: string): ApiClient {
   let state: ConnectionState = 'connecting';
   let nextId = 1;
   let opened!: Promise<void>;
-  let markOpen: () => void = () => undefined;
+  let markOpen!: () => void;
   let retry = 250;
   // The socket itself runs in a worker (see socket-worker.ts); this side keeps the protocol.
   const worker = new Worker(new URL('./socket-worker.ts', import.meta.url), { type: 'module', name: 'meshwalk-socket' });

@@ -1,10 +1,9 @@
 // The web transport's WebSocket lives in this dedicated worker. During a terminal flood the page's
 // main thread is all xterm.js (parsing and repainting), and receiving and inflating the socket's
 // frames took about a third of its busy time. Here they cost it nothing: in `npm run bench terminal`
-// the page draws ~40 frames/s during the flood instead of ~31, at the same throughput (the bytes
-// per second are bound by repaints and this machine's two cores). Requests, replies and events
-// stay JSON text and pass through as they are; terminal frames arrive decoded, their bytes
-// transferred rather than copied.
+// the page draws ~40 frames/s during the flood instead of ~31. Requests, replies and events stay
+// JSON text and pass through as they are; terminal frames arrive decoded, their bytes transferred
+// rather than copied.
 import { decodeTerminalFrame, type TerminalFrame } from '../../main/core/api/terminal-frame.ts';
 
 /** From the page. */
@@ -21,6 +20,22 @@ const scope = self as unknown as {
 
 let socket: WebSocket | null = null;
 
+/**
+ * Posts one socket's reports in the order it delivered them: inflating a terminal frame is
+ * asynchronous, and a later reply or `terminal.exit` must not overtake the output before it.
+ */
+function inOrder(): (report: SocketReport | Promise<SocketReport>) => void {
+  let last = Promise.resolve();
+  return (report) => {
+    // Decoding starts now, while earlier reports finish; what to post is settled, never rejected.
+    const post = Promise.resolve(report).then(
+      (r) => () => scope.postMessage(r, r.type === 'terminal' ? [r.frame.data.buffer as ArrayBuffer] : []),
+      (err: unknown) => () => console.error(`meshwalk: dropped a malformed terminal frame: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    last = last.then(() => post).then((send) => send());
+  };
+}
+
 scope.onmessage = ({ data: cmd }) => {
   if (cmd.type === 'send') {
     socket?.send(cmd.text);
@@ -30,16 +45,13 @@ scope.onmessage = ({ data: cmd }) => {
   const ws = new WebSocket(cmd.url);
   socket = ws;
   ws.binaryType = 'arraybuffer';
-  ws.addEventListener('open', () => scope.postMessage({ type: 'open' }));
+  const report = inOrder();
+  ws.addEventListener('open', () => report({ type: 'open' }));
   ws.addEventListener('close', () => {
-    if (socket === ws) scope.postMessage({ type: 'close' });
+    if (socket === ws) report({ type: 'close' });
   });
   ws.addEventListener('message', (ev) => {
-    if (!(ev.data instanceof ArrayBuffer)) {
-      scope.postMessage({ type: 'text', text: String(ev.data) });
-      return;
-    }
-    const frame = decodeTerminalFrame(ev.data);
-    scope.postMessage({ type: 'terminal', frame }, [frame.data.buffer as ArrayBuffer]);
+    if (ev.data instanceof ArrayBuffer) report(decodeTerminalFrame(ev.data).then((frame) => ({ type: 'terminal', frame })));
+    else report({ type: 'text', text: String(ev.data) });
   });
 };

@@ -1,5 +1,5 @@
 // Terminals over web mode: only a WebSocket that presents the token can open (or type into) one.
-import { decodeTerminalFrame } from '../../main/core/api/terminal-frame.ts';
+import { decodeTerminalFrame, type TerminalFrame } from '../../main/core/api/terminal-frame.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,21 +64,22 @@ describe('terminal over web mode', () => {
   it('with the token it opens a shell, streams its output as events and closes it', async () => {
     const { ws } = await connect({ origin: origin(), cookie: `meshwalk_token=${server.token}` });
     expect(ws).toBeDefined();
-    let output = '';
+    // Terminal output comes as binary frames: UTF-8 bytes plus the count to acknowledge.
+    const frames: Promise<TerminalFrame>[] = [];
     ws!.on('message', (m, isBinary) => {
-      // Terminal output comes as binary frames: UTF-8 bytes plus the count to acknowledge.
-      if (!isBinary) return;
-      const frame = decodeTerminalFrame(m as Buffer);
-      const text = new TextDecoder().decode(frame.data);
-      expect(frame.chars).toBe(text.length);
-      output += text;
+      if (isBinary) frames.push(decodeTerminalFrame(m as Buffer));
     });
+    const output = async () => {
+      const texts = (await Promise.all(frames)).map((f) => ({ chars: f.chars, text: new TextDecoder().decode(f.data) }));
+      for (const t of texts) expect(t.chars).toBe(t.text.length);
+      return texts.map((t) => t.text).join('');
+    };
     const opened = await request(ws!, 1, 'terminal.open', { cols: 80, rows: 24, kind: 'shell' });
     expect(opened.ok).toBe(true);
     const { id, pid } = opened.result!;
     expect((await request(ws!, 2, 'terminal.attach', { id })).ok).toBe(true);
     await request(ws!, 3, 'terminal.input', { id, data: 'echo WS=$((2*21))\r' });
-    await expect.poll(() => /\nWS=42/.test(output.replace(/\x1b\[\?2004l\r?/g, '')), { timeout: 20_000 }).toBe(true);
+    await expect.poll(async () => /\nWS=42/.test((await output()).replace(/\x1b\[\?2004l\r?/g, '')), { timeout: 20_000 }).toBe(true);
     expect((await request(ws!, 4, 'terminal.close', { id })).ok).toBe(true);
     expect(isAlive(pid!)).toBe(false);
     ws!.close();

@@ -15,7 +15,7 @@
 // (renderer/api/socket-worker.ts) decodes with the platform's DecompressionStream, native zlib in
 // both Chromium and Node. (fflate's JS inflate ran at ~30 MB/s there until the JIT warmed up, and
 // took the worker ~220 ms of CPU per 8 MB flood against ~150 ms now; on two cores the page's
-// main thread gets that CPU back: `npm run bench terminal` went from ~12 to ~14.5 MB/s.)
+// main thread gets that CPU back: `npm run bench terminal` went from ~13 to ~15 MB/s.)
 
 export interface TerminalFrame {
   id: string;

@@ -1,10 +1,11 @@
 // Terminal output in web mode travels as binary WebSocket frames rather than JSON text.
 //
-// Chromium hands a WebSocket's bytes to the page through a pipe read a piece at a time, and during
-// a flood each piece is followed by a repaint of the terminal. What bounds throughput is therefore
-// bytes per piece, not the page's CPU. Terminal output deflates about 8× (escape sequences and
-// repeated text), so big batches go deflated: `npm run bench terminal` went from ~6 to ~10 MB/s.
-// permessage-deflate cannot do this, since the browser inflates before that pipe. The page hands
+// Chromium hands a WebSocket's bytes from its network service to the page (or worker) through a
+// pipe, a piece at a time, so bytes on the wire cost more than CPU here. Terminal output deflates
+// about 8× (escape sequences and repeated text), so big batches go deflated: `npm run bench
+// terminal` went from ~6 to ~10 MB/s when the socket was on the page, and with the socket in its
+// worker plain frames still reach only 7.5–8.6 MB/s against 11–15 deflated.
+// (permessage-deflate cannot do this: the browser inflates before that pipe.) The page hands
 // the UTF-8 bytes straight to xterm.js, which decodes UTF-8 itself, so JSON escaping (every ESC
 // becomes `\u001b`), JSON.parse and a string decode per batch are gone too.
 //

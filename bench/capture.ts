@@ -1,23 +1,62 @@
-// Capture figures: ingest rate (parser alone, and parser + correlation + aggregation) on one
-// core; request→diagram latency in Chromium (line received by the core → request row in the
-// DOM); renderer heap while 1 M requests flow through the same event path as live capture
+// Capture figures: ingest rate on one core (the parser alone; parse + correlate + aggregate with a
+// small pending window; the capture service itself at full speed, its own timers running);
+// request→diagram latency in Chromium (line received by the core → request row in the DOM);
+// renderer heap while 1 M requests flow through the same event path as live capture
 // (MESHWALK_BENCH_REQUESTS sets a smaller count for a quick run).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseManifestText } from '../main/core/manifests.ts';
 import { projectRoot } from '../main/core/paths.ts';
-import type { AccessLogLine } from '../main/core/backend/types.ts';
+import type { AccessLogLine, MeshBackend } from '../main/core/backend/types.ts';
 import type { RequestTree } from '../main/core/capture/types.ts';
 import { parseAccessLog } from '../main/core/capture/parser.ts';
 import { CapturePipeline } from '../main/core/capture/pipeline.ts';
+import { CaptureService } from '../main/core/capture/service.ts';
 import { tuneHeapForCapture } from '../main/core/capture/heap.ts';
+import { EventBus } from '../main/core/events.ts';
 import { bookinfoRequest } from '../test/capture/bookinfo-lines.ts';
 import { chromiumMissingReason, startApp, type AppHarness } from '../test/e2e/harness.ts';
 
 type Figures = Record<string, number | string>;
 
-export function ingest(): Figures {
+/** CPU milliseconds of this process (every thread: GC helpers count) for one run. */
+async function cpuMs(fn: () => void | Promise<void>): Promise<number> {
+  const c = process.cpuUsage();
+  await fn();
+  const d = process.cpuUsage(c);
+  return (d.user + d.system) / 1000;
+}
+
+/**
+ * The capture service as the app runs it, fed as fast as it takes lines: chunks of lines (as a log
+ * stream delivers them) stamped with the wall clock on arrival, the event loop turning between
+ * chunks so that its own timers run (75 ms flush, 300 ms settle window of the sandbox).
+ */
+async function serviceAtFullSpeed(lines: AccessLogLine[]): Promise<void> {
+  const listeners = new Set<(l: AccessLogLine) => void>();
+  // Only what the service uses of a backend: its kind and its access-log lines.
+  const backend = {
+    kind: 'sandbox',
+    onAccessLog: (fn: (l: AccessLogLine) => void) => {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  } as unknown as MeshBackend;
+  const service = new CaptureService(new EventBus(), { current: async () => backend, onChange: () => () => undefined });
+  service.attach(backend);
+  try {
+    for (let i = 0; i < lines.length; i += 1_000) {
+      const now = Date.now();
+      for (const l of lines.slice(i, i + 1_000)) for (const fn of listeners) fn({ source: l.source, line: l.line, receivedAt: now });
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    service.dispose();
+  }
+}
+
+export async function ingest(): Promise<Figures> {
   tuneHeapForCapture(); // as the app's core does at start-up
   const versions = ['v1', 'v2', 'v3'] as const;
   const lines: AccessLogLine[] = [];
@@ -25,30 +64,25 @@ export function ingest(): Figures {
   for (let i = 0; i < 40_000; i++) lines.push(...bookinfoRequest(`bench-${i}`, versions[i % 3]!, { start: new Date(t0 + i * 5), receivedAt: t0 + i * 5 + 20 }));
   const texts = lines.map((l) => l.line);
   // Per core: CPU time of this process, not wall time (other processes share the machine). Warm
-  // up the JIT, then time five runs: the median is the figure, the best shows the spread (V8's
-  // young-generation decisions make a run either cheap or GC-bound).
-  const times = (fn: () => void) => {
-    fn();
+  // up the JIT, then time five runs: the median is the figure, the best shows the spread.
+  const times = async (fn: () => void | Promise<void>) => {
+    await fn();
     const ms: number[] = [];
-    for (let r = 0; r < 5; r++) {
-      const c = process.cpuUsage();
-      fn();
-      const d = process.cpuUsage(c);
-      ms.push((d.user + d.system) / 1000);
-    }
+    for (let r = 0; r < 5; r++) ms.push(await cpuMs(fn));
     ms.sort((a, b) => a - b);
     return { median: ms[2]!, best: ms[0]! };
   };
-  const parse = times(() => {
+  const parse = await times(() => {
     for (const t of texts) parseAccessLog(t);
   });
-  const pipe = times(() => {
+  // A small pending window: settled every 2,000 lines (the lines' own clock, 50 ms settle), which
+  // is about what the service holds at ~5k lines/s (300 ms settle + 75 ms flush). This is the
+  // cost per line while requests stay few, as in a workshop; it is not the service's capacity.
+  const pipe = await times(() => {
     const p = new CapturePipeline({ settleMs: 50, maxPending: 20_000 });
     let n = 0;
     for (const l of lines) {
       p.ingest(l);
-      // Settle as the live service does (every ~75 ms of wall time ≈ every few thousand lines
-      // here), building the in-progress trees of at most one view batch.
       if (++n % 2_000 === 0) {
         p.settle(l.receivedAt);
         p.takeDirty(400);
@@ -56,13 +90,19 @@ export function ingest(): Figures {
     }
     p.drain(Date.now());
   });
+  // Capacity: lines pile up for the whole settle window, outlive V8's young generation and
+  // make garbage collection the main cost.
+  const service = await times(() => serviceAtFullSpeed(lines));
   const rate = (ms: number) => Math.round((lines.length / ms) * 1000);
   return {
     'ingest.lines': lines.length,
-    'ingest.parse lines per CPU-second, median (target ≥ 500k)': rate(parse.median),
+    'ingest.parse lines per CPU-second, median': rate(parse.median),
     'ingest.parse lines per CPU-second, best': rate(parse.best),
-    'ingest.parse+correlate+aggregate lines per CPU-second, median (target ≥ 500k)': rate(pipe.median),
-    'ingest.parse+correlate+aggregate lines per CPU-second, best': rate(pipe.best),
+    'ingest.parse+correlate+aggregate, 2,000-line window, lines per CPU-second, median': rate(pipe.median),
+    'ingest.parse+correlate+aggregate, 2,000-line window, best': rate(pipe.best),
+    'ingest.capture service at full speed, lines per CPU-second, median (target ≥ 500k)': rate(service.median),
+    'ingest.capture service at full speed, best': rate(service.best),
+    'ingest.verdict': rate(service.median) >= 500_000 ? 'meets target' : 'below target',
   };
 }
 
@@ -192,7 +232,7 @@ async function heap(app: AppHarness, total = 1_000_000, batch = 5_000): Promise<
 }
 
 export async function run(): Promise<Figures> {
-  const figures: Figures = { ...ingest() };
+  const figures: Figures = { ...(await ingest()) };
   const skip = chromiumMissingReason();
   if (skip) return { ...figures, 'chromium figures': `skipped: ${skip}` };
   const app = await startApp({ backend: 'sandbox', viewport: { width: 1280, height: 800 } });

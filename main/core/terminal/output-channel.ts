@@ -25,8 +25,8 @@ export interface FlowControlOptions {
 //   keeps the view fed: with 4M rather than 2M, xterm.js always has output queued and parses it in
 //   longer runs between repaints (median of five runs 14.5 MB/s against 12.6 on this 2-vCPU VM).
 //   Ctrl-C in a flood of `yes` still brings the prompt back in ~0.11 s here (~0.09 s with 2M).
-// - Batches: the browser takes in WebSocket data a piece per repaint, so fewer, bigger (deflated)
-//   messages carry more per frame: up to 1M characters, held for at most one display frame.
+// - Batches: every message costs a trip through Chromium's network service and the socket worker,
+//   so fewer, bigger (deflated) ones: up to 1M characters, held for at most one display frame.
 export const DEFAULT_FLOW: FlowControlOptions = {
   highWatermark: 4_000_000,
   lowWatermark: 2_000_000,

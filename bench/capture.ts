@@ -93,8 +93,8 @@ export async function ingest(): Promise<Figures> {
     }
     p.drain(Date.now());
   });
-  // Capacity: lines pile up for the whole settle window, outlive V8's young generation and
-  // make garbage collection the main cost.
+  // Capacity: lines pile up between the 75 ms flushes and for the settle window, outlive V8's
+  // young generation and make garbage collection the main cost.
   const chunks: { bytes: Buffer; sources: AccessLogLine['source'][] }[] = [];
   for (let i = 0; i < lines.length; i += 1_000) {
     const part = lines.slice(i, i + 1_000);
@@ -105,7 +105,7 @@ export async function ingest(): Promise<Figures> {
   return {
     'ingest.lines': lines.length,
     'ingest.parse of in-memory lines, lines per CPU-second, median': rate(parse.median),
-    'ingest.parse lines per CPU-second, best': rate(parse.best),
+    'ingest.parse of in-memory lines, best': rate(parse.best),
     'ingest.parse+correlate+aggregate of in-memory lines, 2,000-line window, lines per CPU-second, median': rate(pipe.median),
     'ingest.parse+correlate+aggregate, 2,000-line window, best': rate(pipe.best),
     'ingest.capture service at full speed, lines per CPU-second, median (target ≥ 500k)': rate(service.median),

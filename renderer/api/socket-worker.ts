@@ -5,6 +5,7 @@
 // JSON text and pass through as they are; terminal frames arrive decoded, their bytes transferred
 // rather than copied.
 import { decodeTerminalFrame, type TerminalFrame } from '../../main/core/api/terminal-frame.ts';
+import { inOrder } from './in-order.ts';
 
 /** From the page. */
 export type SocketCommand = { type: 'connect'; url: string } | { type: 'send'; text: string };
@@ -20,22 +21,6 @@ const scope = self as unknown as {
 
 let socket: WebSocket | null = null;
 
-/**
- * Posts one socket's reports in the order it delivered them: inflating a terminal frame is
- * asynchronous, and a later reply or `terminal.exit` must not overtake the output before it.
- */
-function inOrder(): (report: SocketReport | Promise<SocketReport>) => void {
-  let last = Promise.resolve();
-  return (report) => {
-    // Decoding starts now, while earlier reports finish; what to post is settled, never rejected.
-    const post = Promise.resolve(report).then(
-      (r) => () => scope.postMessage(r, r.type === 'terminal' ? [r.frame.data.buffer as ArrayBuffer] : []),
-      (err: unknown) => () => console.error(`meshwalk: dropped a malformed terminal frame: ${err instanceof Error ? err.message : String(err)}`),
-    );
-    last = last.then(() => post).then((send) => send());
-  };
-}
-
 scope.onmessage = ({ data: cmd }) => {
   if (cmd.type === 'send') {
     socket?.send(cmd.text);
@@ -45,7 +30,11 @@ scope.onmessage = ({ data: cmd }) => {
   const ws = new WebSocket(cmd.url);
   socket = ws;
   ws.binaryType = 'arraybuffer';
-  const report = inOrder();
+  // One socket's reports leave in the order it delivered them, decoded or not.
+  const report = inOrder<SocketReport>(
+    (r) => scope.postMessage(r, r.type === 'terminal' ? [r.frame.data.buffer as ArrayBuffer] : []),
+    (err) => console.error(`meshwalk: dropped a malformed terminal frame: ${err instanceof Error ? err.message : String(err)}`),
+  );
   ws.addEventListener('open', () => report({ type: 'open' }));
   ws.addEventListener('close', () => {
     if (socket === ws) report({ type: 'close' });

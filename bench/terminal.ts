@@ -9,7 +9,7 @@ import { EventBus } from '../main/core/events.ts';
 import { TerminalSessions } from '../main/core/terminal/sessions.ts';
 
 const PAYLOAD_MB = 16;
-const ROUNDS = 3;
+const ROUNDS = 5;
 /** The end marker of a run: `echo BENCH_$((1+1))DONE<round>` prints it, the typed command does not. */
 const done = (round: number | string) => `BENCH_2DONE${round}`;
 

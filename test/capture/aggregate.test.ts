@@ -6,6 +6,8 @@ const ref = (app: string, version: string | null = null) => ({ workload: version
 const hop = (to: string, version: string, status = 200, durationMs = 10, flags: string[] = []): Hop => ({
   from: ref('productpage', 'v1'),
   to: ref(to, version),
+  startTime: null,
+  connection: null,
   status,
   flags,
   durationMs,

@@ -8,14 +8,16 @@ import { chainOf, formatFlowLine, formatFlows } from '../../main/core/capture/fl
 import { bookinfoRequest, hopLines, PODS } from './bookinfo-lines.ts';
 
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
-const captured = (l: AccessLogLine): CapturedLine => ({ entry: parseAccessLog(l.line), source: l.source, receivedAt: l.receivedAt });
+const captured = (l: AccessLogLine): CapturedLine => ({ line: l.line, source: l.source, receivedAt: l.receivedAt });
+/** A hop's side as parsed from the line it keeps. */
+const side = (line: string | undefined) => (line === undefined ? undefined : parseAccessLog(line));
 
 describe('correlation of real lines', () => {
   it('stitches the istio.io curl → httpbin outbound and inbound lines into one hop', () => {
     const [out, inn] = readFileSync(path.join(dir, 'istio-docs-text-format.log'), 'utf8').split('\n');
     const trees = correlateLines([
-      { entry: parseAccessLog(out!), source: { namespace: 'foo', pod: 'sleep-7f8c', workload: 'sleep', app: 'sleep', kind: 'sidecar', podIP: '10.44.1.23' }, receivedAt: 1 },
-      { entry: parseAccessLog(inn!), source: { namespace: 'foo', pod: 'httpbin-74f', workload: 'httpbin-v1', app: 'httpbin', version: 'v1', kind: 'sidecar', podIP: '10.44.1.27' }, receivedAt: 2 },
+      { line: out!, source: { namespace: 'foo', pod: 'sleep-7f8c', workload: 'sleep', app: 'sleep', kind: 'sidecar', podIP: '10.44.1.23' }, receivedAt: 1 },
+      { line: inn!, source: { namespace: 'foo', pod: 'httpbin-74f', workload: 'httpbin-v1', app: 'httpbin', version: 'v1', kind: 'sidecar', podIP: '10.44.1.27' }, receivedAt: 2 },
     ]);
     expect(trees).toHaveLength(1);
     const t = trees[0]!;
@@ -25,15 +27,15 @@ describe('correlation of real lines', () => {
     const h = t.hops[0]!;
     expect(h.from).toMatchObject({ workload: 'sleep', namespace: 'foo' });
     expect(h.to).toMatchObject({ workload: 'httpbin-v1', app: 'httpbin', version: 'v1', service: 'httpbin' });
-    expect(h.outbound?.durationMs).toBe(4);
-    expect(h.inbound?.durationMs).toBe(3);
+    expect(side(h.outboundLine)?.durationMs).toBe(4);
+    expect(side(h.inboundLine)?.durationMs).toBe(3);
     expect(h.cluster).toBe('outbound|8000||httpbin.foo.svc.cluster.local');
   });
 
   it('external and blocked destinations become their own nodes', () => {
     const l = readFileSync(path.join(dir, 'community-text-format.log'), 'utf8').split('\n');
     const src = { namespace: 'default', pod: 'curl-1', workload: 'curl', app: 'curl', kind: 'sidecar' as const };
-    const trees = correlateLines([l[3]!, l[9]!, l[10]!].map((line, i) => ({ entry: parseAccessLog(line), source: src, receivedAt: i })));
+    const trees = correlateLines([l[3]!, l[9]!, l[10]!].map((line, i) => ({ line, source: src, receivedAt: i })));
     const dest = trees.map((t) => t.hops[0]!.to.workload).sort();
     expect(dest).toEqual(['BlackHoleCluster', 'google.com', 'google.com']);
     expect(trees.find((t) => t.hops[0]!.to.workload === 'BlackHoleCluster')!.hops[0]!.flags).toEqual(['UH']);
@@ -49,7 +51,7 @@ describe('correlation of Bookinfo chains', () => {
       'productpage-v1>reviews-v2',
       'reviews-v2>ratings-v1',
     ]);
-    expect(t!.hops.every((h) => h.outbound && h.inbound)).toBe(true);
+    expect(t!.hops.every((h) => h.outboundLine && h.inboundLine)).toBe(true);
     expect(t!.hops[2]!.to).toMatchObject({ app: 'reviews', version: 'v2', service: 'reviews' });
     expect(chainOf(t!)).toEqual(['istio-ingressgateway', 'productpage-v1', 'details-v1', 'reviews-v2', 'ratings-v1']);
     expect(t!.status).toBe(200);
@@ -82,7 +84,7 @@ describe('correlation of Bookinfo chains', () => {
     const reused = parseAccessLog(second[0]!.line).upstreamLocalAddress!;
     const lines = [...first, ...second.map((l) => ({ ...l, line: l.line.replace(reused, conn) }))];
     const [t] = correlateLines([lines[3]!, lines[1]!, lines[0]!, lines[2]!].map(captured));
-    expect(t!.hops.map((h) => [h.outbound?.responseCode, h.inbound?.responseCode])).toEqual([
+    expect(t!.hops.map((h) => [side(h.outboundLine)?.responseCode, side(h.inboundLine)?.responseCode])).toEqual([
       [200, 200],
       [503, 503],
     ]);
@@ -102,7 +104,7 @@ describe('correlation of Bookinfo chains', () => {
     const h = t!.hops.find((x) => x.from.workload === 'productpage-v1' && x.to.app === 'reviews')!;
     // reviews-v3's pod IP is known from its outbound line to ratings, so the host maps to the pod.
     expect(h.to).toMatchObject({ workload: 'reviews-v3', version: 'v3' });
-    expect(h.inbound).toBeUndefined();
+    expect(h.inboundLine).toBeUndefined();
     expect(h.cluster).toBe('outbound|9080|v3|reviews.default.svc.cluster.local');
   });
 
@@ -159,7 +161,7 @@ describe('mirror copies', () => {
   const v1 = { namespace: 'default', pod: 'httpbin-v1-7d4c', workload: 'httpbin-v1', app: 'httpbin', version: 'v1', kind: 'sidecar' as const, podIP: '10.244.0.30' };
   const v2 = { namespace: 'default', pod: 'httpbin-v2-6f9b', workload: 'httpbin-v2', app: 'httpbin', version: 'v2', kind: 'sidecar' as const, podIP: '10.244.0.31' };
   const id = 'bad21e48-d757-4482-906f-2a8814447e73';
-  const at = (src: CapturedLine['source'], line: string, receivedAt: number): CapturedLine => ({ entry: parseAccessLog(line), source: src, receivedAt });
+  const at = (src: CapturedLine['source'], line: string, receivedAt: number): CapturedLine => ({ line, source: src, receivedAt });
   // Istio 1.28+ (no -shadow suffix): the client's access log has only the primary call.
   const clientPrimary = `[2026-11-25T08:12:09.397Z] "GET /headers HTTP/1.1" 200 - via_upstream - "-" 0 321 2 2 "-" "curl/8.16.0" "${id}" "httpbin:8000" "10.244.0.30:80" outbound|8000|v1|httpbin.default.svc.cluster.local 10.244.0.29:32772 10.96.193.133:8000 10.244.0.29:32769 - default`;
   const v1In = `[2026-11-25T08:12:09.397Z] "GET /headers HTTP/1.1" 200 - via_upstream - "-" 0 321 1 1 "-" "curl/8.16.0" "${id}" "httpbin:8000" "10.244.0.30:80" inbound|80|| 127.0.0.6:32773 10.244.0.30:80 10.244.0.29:32772 outbound_.8000_.v1_.httpbin.default.svc.cluster.local default`;
@@ -175,7 +177,7 @@ describe('mirror copies', () => {
     const mirror = t.hops.find((h) => h.mirror)!;
     expect(t.hops[0]).toBe(primary);
     expect(primary.to).toMatchObject({ workload: 'httpbin-v1', version: 'v1' });
-    expect(primary.outbound?.upstreamCluster?.subset).toBe('v1');
+    expect(side(primary.outboundLine)?.upstreamCluster?.subset).toBe('v1');
     expect(mirror.from.workload).toBe('curl');
     expect(mirror.to).toMatchObject({ workload: 'httpbin-v2', version: 'v2', app: 'httpbin' });
     return { t, primary, mirror };
@@ -184,8 +186,8 @@ describe('mirror copies', () => {
   it('marks the mirror target\'s inbound line whose connection matches no client line (Istio 1.28+)', () => {
     // The mirror's inbound line arrives first: it must not steal the primary's outbound line.
     const { mirror } = check(correlateLines([at(v2, v2In(), 1), at(curl, clientPrimary, 2), at(v1, v1In, 3)]));
-    expect(mirror.outbound).toBeUndefined();
-    expect(mirror.inbound?.downstreamRemoteAddress).toBe('10.244.0.29:32770');
+    expect(mirror.outboundLine).toBeUndefined();
+    expect(side(mirror.inboundLine)?.downstreamRemoteAddress).toBe('10.244.0.29:32770');
   });
 
   const clientMirror = (authority: string) =>
@@ -193,20 +195,20 @@ describe('mirror copies', () => {
 
   it('marks a shadow copy the client logged as a request of its own (upstream log, -shadow authority)', () => {
     const { mirror } = check(correlateLines([at(v2, v2In('httpbin-shadow:8000'), 1), at(curl, clientPrimary, 2), at(v1, v1In, 3), at(curl, clientMirror('httpbin-shadow:8000'), 4)]));
-    expect(mirror.outbound?.upstreamCluster?.subset).toBe('v2');
-    expect(mirror.inbound).toBeDefined();
+    expect(side(mirror.outboundLine)?.upstreamCluster?.subset).toBe('v2');
+    expect(mirror.inboundLine).toBeDefined();
   });
 
   it('does not guess between two client lines of one stream that nothing tells apart', () => {
     const t = correlateLines([at(v2, v2In(), 1), at(v1, v1In, 2), at(curl, clientMirror('httpbin:8000'), 3), at(curl, clientPrimary, 4)])[0]!;
     expect(t.hops).toHaveLength(2);
-    expect(t.hops.every((h) => h.outbound && h.inbound && !h.mirror)).toBe(true);
+    expect(t.hops.every((h) => h.outboundLine && h.inboundLine && !h.mirror)).toBe(true);
     expect(t.status).toBe(200);
   });
 
   it('still recognises the -shadow authority of Istio 1.27 and older', () => {
     const { mirror } = check(correlateLines([at(curl, clientPrimary, 1), at(v1, v1In, 2), at(v2, v2In('httpbin-shadow:8000'), 3)]));
-    expect(mirror.inbound?.authority).toBe('httpbin-shadow:8000');
+    expect(side(mirror.inboundLine)?.authority).toBe('httpbin-shadow:8000');
   });
 
   it('a failed attempt on a pod of the same subset is a retry, not a mirror', () => {

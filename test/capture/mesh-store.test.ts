@@ -1,14 +1,13 @@
 // The Mesh view's store (renderer/views/mesh/store.ts) is plain TypeScript: tested here in Node.
 import { describe, expect, it, vi } from 'vitest';
 import { correlateLines, Correlator } from '../../main/core/capture/correlate.ts';
-import { parseAccessLog } from '../../main/core/capture/parser.ts';
 import { MAX_MARKERS, MAX_TREES, MeshStore, badgesFor } from '../../renderer/views/mesh/store.ts';
 import { layoutGraph } from '../../renderer/views/mesh/layout.ts';
 import { bookinfoRequest } from './bookinfo-lines.ts';
 
 const trees = (n: number, v: 'v1' | 'v2' | 'v3' = 'v2', prefix = 'r') =>
   correlateLines(
-    Array.from({ length: n }, (_, i) => bookinfoRequest(`${prefix}${i}`, v, { subset: true })).flat().map((l) => ({ entry: parseAccessLog(l.line), source: l.source, receivedAt: l.receivedAt })),
+    Array.from({ length: n }, (_, i) => bookinfoRequest(`${prefix}${i}`, v, { subset: true })).flat().map((l) => ({ line: l.line, source: l.source, receivedAt: l.receivedAt })),
   );
 
 describe('MeshStore', () => {
@@ -27,9 +26,9 @@ describe('MeshStore', () => {
     const c = new Correlator({ settleMs: 10 });
     const s = new MeshStore();
     const lines = bookinfoRequest('x', 'v3');
-    for (const l of lines.slice(0, 5)) c.add({ entry: parseAccessLog(l.line), source: l.source, receivedAt: 1 });
+    for (const l of lines.slice(0, 5)) c.add({ line: l.line, source: l.source, receivedAt: 1 });
     s.applyRequests(c.takeDirty());
-    for (const l of lines.slice(5)) c.add({ entry: parseAccessLog(l.line), source: l.source, receivedAt: 1 });
+    for (const l of lines.slice(5)) c.add({ line: l.line, source: l.source, receivedAt: 1 });
     s.applyRequests(c.takeDirty());
     s.applyRequests(c.settle(1_000));
     const e = Object.fromEntries(s.getSnapshot().edges.map((x) => [x.id, x.count]));

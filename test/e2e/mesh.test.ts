@@ -92,6 +92,14 @@ describe.skipIf(skip)('mesh view with the sandbox (Chromium)', () => {
     await jason.first().click();
     await page.getByTestId('mesh-detail').waitFor();
     await expect(page.getByTestId('mesh-detail').textContent()).resolves.toContain('reviews v2');
+    // A hop's details: both proxies' access-log lines as written, and the fields read from them.
+    const toV2 = page.getByTestId('mesh-hop').filter({ hasText: /productpage v1.*reviews v2/ });
+    await toV2.locator('summary').click();
+    const raw = await toV2.getByTestId('mesh-raw-line').allTextContents();
+    expect(raw).toHaveLength(2);
+    expect(raw[0]).toMatch(/^\[.*\] "GET \/reviews\/0 HTTP\/1\.1" 200 .* outbound\|9080\|v2\|reviews\.default\.svc\.cluster\.local /);
+    expect(raw[1]).toContain(' inbound|9080|| ');
+    await expect(toV2.locator('.mesh-side').first().textContent()).resolves.toContain('outbound|9080|v2|reviews.default.svc.cluster.local');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'mesh-jason-v2.png') });
     expect(app.consoleErrors).toEqual([]);
   }, 60_000);

@@ -156,7 +156,7 @@ describe.skipIf(skip)('integrated terminal in web mode (Chromium)', () => {
       .toMatch(/^flows-/)
       .then(() => page.evaluate(() => window.__meshwalkTerm!.active!));
     const ref = (workload: string, app: string, version: string | null) => ({ workload, app, version, namespace: 'default' });
-    const hop = (from: ReturnType<typeof ref>, to: ReturnType<typeof ref>, status: number) => ({ from, to, status, flags: [], durationMs: 12, cluster: null, path: '/productpage', method: 'GET' });
+    const hop = (from: ReturnType<typeof ref>, to: ReturnType<typeof ref>, status: number) => ({ from, to, startTime: null, status, flags: [], durationMs: 12, cluster: null, path: '/productpage', method: 'GET', connection: null });
     core.events.emit('capture.requests', {
       emittedAt: Date.now(),
       trees: [

@@ -4,7 +4,7 @@ import type { Hop, RequestTree, WorkloadRef } from '../../main/core/capture/type
 import { evaluateAssertion, joinCaptured, requestMatches } from '../../main/core/labs/checks.ts';
 
 const wl = (app: string, version: string | null = 'v1'): WorkloadRef => ({ workload: version ? `${app}-${version}` : app, app, version, namespace: 'default', service: app });
-const hop = (from: WorkloadRef, to: WorkloadRef, status = 200, flags: string[] = [], mirror = false): Hop => ({ from, to, status, flags, durationMs: 1, cluster: null, path: '/', method: 'GET', ...(mirror ? { mirror } : {}) });
+const hop = (from: WorkloadRef, to: WorkloadRef, status = 200, flags: string[] = [], mirror = false): Hop => ({ from, to, startTime: null, status, flags, durationMs: 1, cluster: null, path: '/', method: 'GET', connection: null, ...(mirror ? { mirror } : {}) });
 const tree = (id: string, hops: Hop[], status = 200): RequestTree => ({ requestId: id, startTime: null, user: null, hops, status });
 
 describe('lab checks', () => {

@@ -96,8 +96,8 @@ export function memoryBackend(opts: { file?: string; tools?: Record<string, stri
           user: req.user ?? null,
           status: 200,
           hops: [
-            { from: { workload: 'istio-ingressgateway', app: 'istio-ingressgateway', version: null, namespace: 'istio-system' }, to: ref('productpage', 'v1'), status: 200, flags: [], durationMs: 5, cluster: null, path: req.url, method: 'GET' },
-            { from: ref('productpage', 'v1'), to: ref('reviews', version), status: 200, flags: [], durationMs: 3, cluster: null, path: '/reviews/0', method: 'GET' },
+            { from: { workload: 'istio-ingressgateway', app: 'istio-ingressgateway', version: null, namespace: 'istio-system' }, to: ref('productpage', 'v1'), startTime: null, status: 200, flags: [], durationMs: 5, cluster: null, path: req.url, method: 'GET', connection: null },
+            { from: ref('productpage', 'v1'), to: ref('reviews', version), startTime: null, status: 200, flags: [], durationMs: 3, cluster: null, path: '/reviews/0', method: 'GET', connection: null },
           ],
         });
         const stars = version === 'v1' ? 'none' : version === 'v2' ? 'black' : 'red';

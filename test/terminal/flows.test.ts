@@ -22,7 +22,7 @@ afterAll(async () => {
 
 const ref = (app: string, version: string | null) => ({ workload: version ? `${app}-${version}` : app, app, version, namespace: 'default' });
 function tree(requestId: string, status: number, complete?: boolean): RequestTree {
-  const hop = (from: ReturnType<typeof ref>, to: ReturnType<typeof ref>, s: number) => ({ from, to, status: s, flags: s === 503 ? ['UO'] : [], durationMs: 9, cluster: null, path: '/productpage', method: 'GET' });
+  const hop = (from: ReturnType<typeof ref>, to: ReturnType<typeof ref>, s: number) => ({ from, to, startTime: null, status: s, flags: s === 503 ? ['UO'] : [], durationMs: 9, cluster: null, path: '/productpage', method: 'GET', connection: null });
   return {
     requestId,
     startTime: null,

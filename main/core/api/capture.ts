@@ -3,43 +3,8 @@
 import { z } from 'zod';
 import { Empty, Ok, method, type EventTable, type MethodTable } from './define.ts';
 
-export const UpstreamClusterSchema = z.object({
-  raw: z.string(),
-  direction: z.enum(['inbound', 'outbound', 'other']),
-  port: z.number().nullable(),
-  subset: z.string().nullable(),
-  host: z.string().nullable(),
-});
-
 const s = z.string().nullable();
 const n = z.number().nullable();
-
-export const AccessLogEntrySchema = z.object({
-  startTime: s,
-  method: s,
-  path: s,
-  protocol: s,
-  responseCode: z.number(),
-  responseFlags: z.array(z.string()),
-  responseCodeDetails: s,
-  connectionTerminationDetails: s,
-  upstreamTransportFailureReason: s,
-  bytesReceived: n,
-  bytesSent: n,
-  durationMs: n,
-  upstreamServiceTimeMs: n,
-  xForwardedFor: s,
-  userAgent: s,
-  requestId: s,
-  authority: s,
-  upstreamHost: s,
-  upstreamCluster: UpstreamClusterSchema.nullable(),
-  upstreamLocalAddress: s,
-  downstreamLocalAddress: s,
-  downstreamRemoteAddress: s,
-  requestedServerName: s,
-  routeName: s,
-});
 
 export const WorkloadRefSchema = z.object({
   workload: z.string(),
@@ -52,14 +17,16 @@ export const WorkloadRefSchema = z.object({
 export const HopSchema = z.object({
   from: WorkloadRefSchema,
   to: WorkloadRefSchema,
+  startTime: s,
   status: z.number(),
   flags: z.array(z.string()),
   durationMs: n,
   cluster: s,
   path: s,
   method: s,
-  outbound: AccessLogEntrySchema.optional(),
-  inbound: AccessLogEntrySchema.optional(),
+  connection: s,
+  outboundLine: z.string().optional(),
+  inboundLine: z.string().optional(),
   mirror: z.boolean().optional(),
 });
 

@@ -5,18 +5,26 @@
 // makes the hop. Memory is bounded: a request is finished once it has been quiet for `settleMs`,
 // and at most `maxPending` requests are held.
 //
-// Every request is built into a tree, so building allocates little: workload refs are shared
-// between trees (frozen), a request's few lines are paired with index arrays rather than maps,
-// and hops have one fixed shape. Objects that outlive a scavenge are what cost a busy capture.
+// Objects that outlive a scavenge are what cost a busy capture, so a pending request holds its
+// lines as text (checked on arrival; parsed when the request is built), and building allocates
+// little: workload refs are shared between trees (frozen), a request's few lines are paired with
+// index arrays rather than maps, and hops have one fixed shape.
 import type { AccessLogLine } from '../backend/types.ts';
+import { parseAccessLog, scanAccessLog, type AccessLogKey } from './parser.ts';
 import type { AccessLogEntry, Hop, RequestTree, WorkloadRef } from './types.ts';
 
 export type LineSource = AccessLogLine['source'];
 
 export interface CapturedLine {
-  entry: AccessLogEntry;
+  /** The access-log line as the proxy wrote it. */
+  line: string;
   source: LineSource;
   receivedAt: number;
+}
+
+/** A line being built into a tree: parsed. */
+interface ParsedLine extends CapturedLine {
+  entry: AccessLogEntry;
 }
 
 export interface CorrelatorOptions {
@@ -103,7 +111,7 @@ function stripShadow(authority: string): string {
  * the client got its answer from, so a copy is only marked when its authority carries "-shadow";
  * an ambiguous pair is left as two plain hops rather than guessed. Null when there are none.
  */
-function mirroredOutbounds(outs: CapturedLine[]): boolean[] | null {
+function mirroredOutbounds(outs: ParsedLine[]): boolean[] | null {
   if (outs.length < 2 || !outs.some((o) => isShadow(o.entry))) return null;
   const groups = new Map<string, number[]>();
   outs.forEach((o, j) => {
@@ -135,7 +143,7 @@ export function compareStart(a: string | null, b: string | null): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-function byLineStart(a: CapturedLine, b: CapturedLine): number {
+function byLineStart(a: ParsedLine, b: ParsedLine): number {
   return compareStart(a.entry.startTime, b.entry.startTime);
 }
 
@@ -149,12 +157,8 @@ function sortIfNeeded<T>(xs: T[], cmp: (a: T, b: T) => number): void {
   }
 }
 
-function startOf(h: Hop): string {
-  return (h.outbound ?? h.inbound)?.startTime ?? '';
-}
-
 function byHopStart(a: Hop, b: Hop): number {
-  return compareStart(startOf(a), startOf(b));
+  return compareStart(a.startTime, b.startTime);
 }
 
 /** The entry point: the first hop whose client no other (non-mirror) hop called. */
@@ -255,10 +259,12 @@ export class Correlator {
   /**
    * Adds one line (TCP lines, which have no request id, get a synthetic one); returns the trees the
    * cap completed early, nearly always none (a shared empty array: nothing allocated per line).
+   * Throws AccessLogParseError for a line that does not parse; `key` is the line's scan when the
+   * caller has it already.
    */
-  add(line: CapturedLine): RequestTree[] {
-    this.learnPod(line);
-    const id = line.entry.requestId ?? `tcp-${++this.tcpSeq}`;
+  add(line: CapturedLine, key: AccessLogKey = scanAccessLog(line.line)): RequestTree[] {
+    this.learnPod(line.source, key);
+    const id = key.requestId ?? `tcp-${++this.tcpSeq}`;
     let p = this.pending.get(id);
     if (!p) {
       p = { id, lines: [], lastAt: line.receivedAt, dirty: true };
@@ -325,11 +331,10 @@ export class Correlator {
     return t;
   }
 
-  private learnPod(line: CapturedLine): void {
-    const s = line.source;
+  private learnPod(s: LineSource, key: AccessLogKey): void {
     let ip = s.podIP ?? null;
     // An inbound line's downstream local address is the pod's own IP (since 1.10; 127.0.0.1 before).
-    if (!ip && line.entry.upstreamCluster?.direction === 'inbound') ip = ipOf(line.entry.downstreamLocalAddress);
+    if (!ip && key.inbound) ip = ipOf(key.downstreamLocalAddress);
     if (!ip || ip.startsWith('127.')) return;
     if (this.pods.get(ip)?.pod === s.pod) return;
     this.pods.delete(ip);
@@ -343,14 +348,14 @@ export class Correlator {
   }
 
   /** The service an outbound line addressed: its cluster's mesh service, or the app of the pod it reached. */
-  private serviceOf(o: CapturedLine): string | null {
+  private serviceOf(o: ParsedLine): string | null {
     const svc = serviceOfHost(o.entry.upstreamCluster?.host);
     if (svc && !svc.external) return svc.service;
     return this.podAt(o.entry.upstreamHost)?.app ?? null;
   }
 
   /** Where an outbound line went, from its upstream host and cluster. */
-  private destination(o: CapturedLine): WorkloadRef {
+  private destination(o: ParsedLine): WorkloadRef {
     const e = o.entry;
     const c = e.upstreamCluster;
     const svc = serviceOfHost(c?.host);
@@ -368,9 +373,13 @@ export class Correlator {
   }
 
   private build(p: Pending, complete: boolean): RequestTree {
-    const outs: CapturedLine[] = [];
-    const ins: CapturedLine[] = [];
-    for (const l of p.lines) (l.entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push(l);
+    const outs: ParsedLine[] = [];
+    const ins: ParsedLine[] = [];
+    for (const l of p.lines) {
+      // Checked on arrival (add), so this parses.
+      const entry = parseAccessLog(l.line);
+      (entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push({ line: l.line, source: l.source, receivedAt: l.receivedAt, entry });
+    }
     // Lines arrive per proxy stream, not in call order; pairing goes in call order.
     sortIfNeeded(ins, byLineStart);
     sortIfNeeded(outs, byLineStart);
@@ -414,12 +423,12 @@ export class Correlator {
       const o = j >= 0 ? outs[j] : undefined;
       const to = this.refs.ofPod(i.source, (o ? this.serviceOf(o) : null) ?? i.source.app ?? null);
       const from = o ? this.refs.ofPod(o.source) : this.clientOf(i.entry);
-      hops.push(this.hop(from, to, o?.entry, i.entry, j === MIRROR_COPY || (j >= 0 && mirrorOut !== null && mirrorOut[j]!)));
+      hops.push(this.hop(from, to, o, i, j === MIRROR_COPY || (j >= 0 && mirrorOut !== null && mirrorOut[j]!)));
     }
     for (let j = 0; j < outs.length; j++) {
       if (taken[j]) continue;
       const o = outs[j]!;
-      hops.push(this.hop(this.refs.ofPod(o.source), this.destination(o), o.entry, undefined, mirrorOut !== null && mirrorOut[j]!));
+      hops.push(this.hop(this.refs.ofPod(o.source), this.destination(o), o, undefined, mirrorOut !== null && mirrorOut[j]!));
     }
     sortIfNeeded(hops, byHopStart);
     // Mirror copies are fire and forget: they never decide the request's entry point or status.
@@ -432,7 +441,7 @@ export class Correlator {
     for (const l of p.lines) if (l.receivedAt > receivedAt) receivedAt = l.receivedAt;
     return {
       requestId: p.id,
-      startTime: first ? startOf(first) || null : null,
+      startTime: first?.startTime ?? null,
       user: this.users.get(p.id) ?? null,
       hops,
       status: first && !first.mirror ? first.status : 0,
@@ -442,7 +451,7 @@ export class Correlator {
   }
 
   /** For an inbound line with no exact pair: the client picked this pod as its upstream host, or addressed the server's service. */
-  private fallbackClient(i: CapturedLine, outs: CapturedLine[], taken: boolean[]): number {
+  private fallbackClient(i: ParsedLine, outs: ParsedLine[], taken: boolean[]): number {
     const ie = i.entry;
     if (ie.downstreamLocalAddress !== null) {
       for (let j = 0; j < outs.length; j++) if (!taken[j] && outs[j]!.entry.upstreamHost === ie.downstreamLocalAddress) return j;
@@ -471,7 +480,7 @@ export class Correlator {
    * not what the primary's cluster would pick (another subset or service) or it did not fail the
    * way a retried attempt does.
    */
-  private isMirrorCopy(i: CapturedLine, ins: CapturedLine[], outs: CapturedLine[], peer: number[]): boolean {
+  private isMirrorCopy(i: ParsedLine, ins: ParsedLine[], outs: ParsedLine[], peer: number[]): boolean {
     const ie = i.entry;
     const clientIp = ipOf(ie.downstreamRemoteAddress);
     if (!clientIp || !ie.authority) return false;
@@ -493,20 +502,24 @@ export class Correlator {
     return false;
   }
 
-  private hop(from: WorkloadRef, to: WorkloadRef, out: AccessLogEntry | undefined, inn: AccessLogEntry | undefined, mirror: boolean): Hop {
+  private hop(from: WorkloadRef, to: WorkloadRef, o: ParsedLine | undefined, i: ParsedLine | undefined, mirror: boolean): Hop {
+    const out = o?.entry;
+    const inn = i?.entry;
     const e = (out ?? inn)!;
     // One shape for every hop (absent sides stay undefined, which JSON leaves out).
     return {
       from,
       to,
+      startTime: e.startTime,
       status: e.responseCode,
       flags: mergeFlags(out?.responseFlags, inn?.responseFlags),
       durationMs: e.durationMs,
       cluster: out?.upstreamCluster?.raw ?? inn?.upstreamCluster?.raw ?? null,
       path: e.path,
       method: e.method,
-      outbound: out,
-      inbound: inn,
+      connection: out?.upstreamLocalAddress ?? inn?.downstreamRemoteAddress ?? null,
+      outboundLine: o?.line,
+      inboundLine: i?.line,
       mirror: mirror || (out !== undefined && isShadow(out)) || (inn !== undefined && isShadow(inn)) ? true : undefined,
     };
   }

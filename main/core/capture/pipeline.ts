@@ -4,7 +4,7 @@
 import type { AccessLogLine } from '../backend/types.ts';
 import { Aggregator, Histogram } from './aggregate.ts';
 import { Correlator, type CorrelatorOptions } from './correlate.ts';
-import { parseAccessLog } from './parser.ts';
+import { scanAccessLog } from './parser.ts';
 import type { RequestTree } from './types.ts';
 
 export interface ParseFailure {
@@ -66,9 +66,9 @@ export class CapturePipeline {
   /** Returns the trees the correlation cap completed early (already aggregated). */
   ingest(l: AccessLogLine): RequestTree[] {
     this.received++;
-    let entry;
+    let key;
     try {
-      entry = parseAccessLog(l.line);
+      key = scanAccessLog(l.line);
     } catch (err) {
       this.unparsed++;
       this.failures.push({ at: l.receivedAt, pod: `${l.source.namespace}/${l.source.pod}`, error: (err as Error).message, line: l.line.slice(0, MAX_LINE_SHOWN) });
@@ -76,8 +76,8 @@ export class CapturePipeline {
       return [];
     }
     this.parsed++;
-    if (entry.startTime) {
-      const end = startMillis(entry.startTime) + (entry.durationMs ?? 0);
+    if (key.startTime) {
+      const end = startMillis(key.startTime) + (key.durationMs ?? 0);
       const lag = l.receivedAt - end;
       // Clock skew between a node and this machine can make it negative; ignore absurd values.
       if (Number.isFinite(lag) && lag > -5_000 && lag < 600_000) {
@@ -86,7 +86,7 @@ export class CapturePipeline {
         if (v > this.ingestLatencyMax) this.ingestLatencyMax = v;
       }
     }
-    const evicted = this.correlator.add({ entry, source: l.source, receivedAt: l.receivedAt });
+    const evicted = this.correlator.add({ line: l.line, source: l.source, receivedAt: l.receivedAt }, key);
     for (const t of evicted) this.aggregator.addTree(t, t.receivedAt ?? l.receivedAt);
     return evicted;
   }

@@ -53,15 +53,22 @@ export interface WorkloadRef {
 export interface Hop {
   from: WorkloadRef;
   to: WorkloadRef;
+  /** START_TIME of the client's line (the server's when the client's is missing). */
+  startTime: string | null;
   status: number;
   flags: string[];
   durationMs: number | null;
   cluster: string | null;
   path: string | null;
   method: string | null;
-  /** The access-log entries this hop was built from (outbound and/or inbound side). */
-  outbound?: AccessLogEntry;
-  inbound?: AccessLogEntry;
+  /** The client's end of the TCP connection (its UPSTREAM_LOCAL_ADDRESS: the server's DOWNSTREAM_REMOTE_ADDRESS). */
+  connection: string | null;
+  /**
+   * The access-log lines this hop was stitched from, as the proxies wrote them: the client's
+   * (outbound) and/or the server's (inbound). Views parse them when they show a hop's details.
+   */
+  outboundLine?: string;
+  inboundLine?: string;
   /** Mirror traffic (fire and forget). */
   mirror?: boolean;
 }

@@ -1,7 +1,8 @@
 // One request's hop tree with every hop's details, response flags spelled out.
 import { useTranslation } from 'react-i18next';
 import { describeFlag } from '../../../main/core/capture/flags.ts';
-import type { AccessLogEntry, Hop, RequestTree, WorkloadRef } from '../../../main/core/capture/types.ts';
+import { parseAccessLog } from '../../../main/core/capture/parser.ts';
+import type { Hop, RequestTree, WorkloadRef } from '../../../main/core/capture/types.ts';
 
 function name(w: WorkloadRef): string {
   return w.app && w.version ? `${w.app} ${w.version}` : w.workload;
@@ -17,9 +18,12 @@ function depthOf(tree: RequestTree): number[] {
   return depth;
 }
 
-function Side({ title, e }: { title: string; e: AccessLogEntry | undefined }) {
+/** One proxy's side of a hop: its access-log line as written, and the fields that explain it. */
+function Side({ title, line }: { title: string; line: string | undefined }) {
   const { t } = useTranslation('mesh');
-  if (!e) return null;
+  if (!line) return null;
+  // The capture checked the line when it arrived, so it parses.
+  const e = parseAccessLog(line);
   const rows: [string, string | number | null][] = [
     [t('field.details'), e.responseCodeDetails],
     [t('field.upstreamHost'), e.upstreamHost],
@@ -35,6 +39,9 @@ function Side({ title, e }: { title: string; e: AccessLogEntry | undefined }) {
   return (
     <div className="mesh-side">
       <h4>{title}</h4>
+      <pre className="mesh-raw-line" data-testid="mesh-raw-line">
+        <code>{line.trim()}</code>
+      </pre>
       <dl>
         {rows
           .filter(([, v]) => v !== null)
@@ -76,8 +83,8 @@ function HopRow({ hop, depth }: { hop: Hop; depth: number }) {
       <details>
         <summary>{t('hopDetails')}</summary>
         <div className="mesh-sides">
-          <Side title={t('outboundSide', { who: name(hop.from) })} e={hop.outbound} />
-          <Side title={t('inboundSide', { who: name(hop.to) })} e={hop.inbound} />
+          <Side title={t('outboundSide', { who: name(hop.from) })} line={hop.outboundLine} />
+          <Side title={t('inboundSide', { who: name(hop.to) })} line={hop.inboundLine} />
         </div>
       </details>
     </li>

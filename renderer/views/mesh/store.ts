@@ -76,7 +76,7 @@ function trimMap<K, V>(m: Map<K, V>, max: number): Map<K, V> {
 
 /** The TCP connection a hop used identifies it across re-sends (client port = server's peer port). */
 function hopKey(requestId: string, h: Hop, index: number): string {
-  const conn = h.outbound?.upstreamLocalAddress ?? h.inbound?.downstreamRemoteAddress ?? null;
+  const conn = h.connection;
   return conn ? `${requestId}|${conn}|${h.path ?? ''}` : `${requestId}|${index}|${edgeKey(h)}`;
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccessLogParseError, parseAccessLog, parseUpstreamCluster } from '../../main/core/capture/parser.ts';
+import { AccessLogParseError, parseAccessLog, parseUpstreamCluster, scanAccessLog } from '../../main/core/capture/parser.ts';
 import { RESPONSE_FLAGS, describeFlag } from '../../main/core/capture/flags.ts';
 
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
@@ -146,6 +146,39 @@ describe('broken lines', () => {
   it('says which field is wrong', () => {
     expect(() => parseAccessLog(lines('broken-lines.log')[4]!)).toThrow(/bytesReceived is not a number: "zero"/);
     expect(() => parseAccessLog('')).toThrow(/empty/);
+  });
+});
+
+describe('scanAccessLog', () => {
+  // Capture checks a line with scanAccessLog on arrival and parses it only when its request is
+  // built: a line the scan passes must parse, and a line parsing rejects must fail the scan alike.
+  const outcome = (fn: () => unknown) => {
+    try {
+      fn();
+      return 'ok';
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  };
+  const corpus = ['istio-docs-text-format.log', 'istio-docs-legacy-format.log', 'community-text-format.log', 'community-json-format.jsonl', 'broken-lines.log'].flatMap(lines);
+
+  it('fails exactly where parseAccessLog fails, with the same error', () => {
+    expect(corpus.length).toBeGreaterThan(30);
+    for (const line of [...corpus, '', '   ', '{}', '{"start_time": 5}']) expect(outcome(() => scanAccessLog(line)), line).toBe(outcome(() => parseAccessLog(line)));
+  });
+
+  it('returns the fields correlation needs, as parseAccessLog reads them', () => {
+    for (const line of corpus) {
+      if (outcome(() => parseAccessLog(line)) !== 'ok') continue;
+      const e = parseAccessLog(line);
+      expect(scanAccessLog(line), line).toEqual({
+        requestId: e.requestId,
+        startTime: e.startTime,
+        durationMs: e.durationMs,
+        inbound: e.upstreamCluster?.direction === 'inbound',
+        downstreamLocalAddress: e.downstreamLocalAddress,
+      });
+    }
   });
 });
 

@@ -31,3 +31,21 @@ describe('capture pipeline: in-progress trees', () => {
     expect(p.takeDirty()).toEqual([]);
   });
 });
+
+describe('capture pipeline: lines that do not parse', () => {
+  const at = Date.parse('2026-11-25T07:00:01Z');
+
+  it('counts a broken line on arrival, keeps its reason, and builds the request from its other lines', () => {
+    const p = new CapturePipeline({ settleMs: 100 });
+    const lines = bookinfoRequest('req-a', 'v2', { receivedAt: at });
+    // The ratings server's line arrives with a field that is not a number.
+    const broken = lines.map((l, i) => (i === lines.length - 1 ? { ...l, line: l.line.replace(/" (\d+) (\d+) (\d+) (\d+) "/, '" zero $2 $3 $4 "') } : l));
+    expect(broken.at(-1)!.line).not.toBe(lines.at(-1)!.line);
+    for (const l of broken) expect(p.ingest(l)).toEqual([]);
+    expect({ received: p.received, parsed: p.parsed, unparsed: p.unparsed }).toEqual({ received: lines.length, parsed: lines.length - 1, unparsed: 1 });
+    expect(p.failures[0]).toMatchObject({ pod: `${lines.at(-1)!.source.namespace}/${lines.at(-1)!.source.pod}`, error: 'bytesReceived is not a number: "zero"' });
+    const [tree] = p.settle(at + 500);
+    expect(tree?.hops).toHaveLength(4);
+    expect(tree?.hops.every((h) => h.outboundLine !== undefined)).toBe(true);
+  });
+});

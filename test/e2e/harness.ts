@@ -40,10 +40,33 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
 
-export async function startApp(opts: { backend?: 'sandbox' | 'cluster'; env?: NodeJS.ProcessEnv; viewport?: { width: number; height: number } } = {}): Promise<AppHarness> {
+export interface ServerHarness {
+  core: Core;
+  server: WebServer;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** The real core behind the real web-mode server, in a fresh data directory. */
+export async function startServer(opts: { backend?: 'sandbox' | 'cluster'; env?: NodeJS.ProcessEnv } = {}): Promise<ServerHarness> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'meshwalk-e2e-'));
   const core = createCore({ dataDir, version: 'test', transport: 'web', backend: opts.backend ?? 'sandbox', env: opts.env ?? process.env });
   const server = await startWebServer({ core, staticDir: path.join(projectRoot, 'dist', 'renderer') });
+  return {
+    core,
+    server,
+    dataDir,
+    async close() {
+      await server.close();
+      await core.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startApp(opts: { backend?: 'sandbox' | 'cluster'; env?: NodeJS.ProcessEnv; viewport?: { width: number; height: number } } = {}): Promise<AppHarness> {
+  const app = await startServer(opts);
+  const { core, server, dataDir } = app;
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
   const page = await context.newPage();
@@ -61,9 +84,7 @@ export async function startApp(opts: { backend?: 'sandbox' | 'cluster'; env?: No
     consoleErrors,
     async close() {
       await browser.close();
-      await server.close();
-      await core.dispose();
-      rmSync(dataDir, { recursive: true, force: true });
+      await app.close();
     },
   };
 }

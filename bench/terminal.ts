@@ -95,7 +95,7 @@ async function ptyToCore(dataDir: string, file: string, bytes: number): Promise<
 async function openPage(url: string) {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'meshwalk-bench-chromium-'));
   const browser = execa(CHROMIUM, [...CHROMIUM_ARGS, '--headless=new', '--remote-debugging-port=0', `--user-data-dir=${profile}`, url], { reject: false, stdio: 'ignore' });
-  const close = async () => {
+  const quit = async () => {
     browser.kill('SIGKILL');
     // Its helper processes go with it; do not wait on them.
     await Promise.race([browser, sleep(5_000)]);
@@ -135,12 +135,12 @@ async function openPage(url: string) {
       evaluate,
       waitFor,
       close: async () => {
-        await client.close().catch(() => undefined);
-        await close();
+        await Promise.race([client.close().catch(() => undefined), sleep(5_000)]);
+        await quit();
       },
     };
   } catch (err) {
-    await close();
+    await quit();
     throw err;
   }
 }

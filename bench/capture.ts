@@ -24,7 +24,7 @@ type Figures = Record<string, number | string>;
  * One run: CPU milliseconds of this process (every thread: GC helpers count), and the share of
  * it the main thread spent paused for garbage collection (the helpers' share is not in that).
  */
-async function cpuMs(fn: () => void | Promise<void>): Promise<{ cpu: number; gcPausePct: number }> {
+async function measureRun(fn: () => void | Promise<void>): Promise<{ cpu: number; gcPausePct: number }> {
   let gc = 0;
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gc += e.duration;
@@ -83,7 +83,7 @@ export async function ingest(): Promise<Figures> {
   const times = async (fn: () => void | Promise<void>) => {
     await fn();
     const runs: { cpu: number; gcPausePct: number }[] = [];
-    for (let r = 0; r < 5; r++) runs.push(await cpuMs(fn));
+    for (let r = 0; r < 5; r++) runs.push(await measureRun(fn));
     runs.sort((a, b) => a.cpu - b.cpu);
     return { median: runs[2]!.cpu, best: runs[0]!.cpu, gcPausePct: runs[2]!.gcPausePct };
   };

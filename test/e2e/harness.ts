@@ -25,16 +25,6 @@ export function chromiumMissingReason(): string | null {
   return null;
 }
 
-export interface AppHarness {
-  core: Core;
-  server: WebServer;
-  browser: Browser;
-  page: Page;
-  dataDir: string;
-  /** Browser console errors seen so far (CSP violations, uncaught exceptions). */
-  consoleErrors: string[];
-  close(): Promise<void>;
-}
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
@@ -45,6 +35,13 @@ export interface ServerHarness {
   server: WebServer;
   dataDir: string;
   close(): Promise<void>;
+}
+
+export interface AppHarness extends ServerHarness {
+  browser: Browser;
+  page: Page;
+  /** Browser console errors seen so far (CSP violations, uncaught exceptions). */
+  consoleErrors: string[];
 }
 
 /** The real core behind the real web-mode server, in a fresh data directory. */

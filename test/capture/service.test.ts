@@ -69,6 +69,32 @@ describe('CaptureService', () => {
     expect(d.ingestLatencyMs.samples).toBe(18);
   });
 
+  it('fills a batch with completed requests first, and in-progress ones only into the room left', async () => {
+    const events = new EventBus();
+    const batches: { requestId: string; complete?: boolean }[][] = [];
+    events.on('capture.requests', (d) => batches.push(d.trees.map((t) => ({ requestId: t.requestId, complete: t.complete }))));
+    const backend = fakeBackend();
+    service = new CaptureService(events, hub(backend), { requestsEveryMs: 10_000, statsEveryMs: 10_000, maxPerBatch: 2 });
+    await service.ensure();
+    const t0 = Date.now();
+    const send = (id: string, at: number) => bookinfoRequest(id, 'v1', { start: new Date(at), receivedAt: at }).forEach((l) => backend.emit(l));
+    // A flood: three requests complete by the flush, a fourth is still in progress.
+    for (const [i, id] of ['a', 'b', 'c'].entries()) send(id, t0 + i);
+    send('d', t0 + 1_000);
+    service.flushRequests(t0 + 1_100);
+    expect(batches.at(-1)).toEqual([
+      { requestId: 'b', complete: true },
+      { requestId: 'c', complete: true },
+    ]);
+    // Room left after the completed ones: the in-progress request comes along.
+    send('e', t0 + 2_000);
+    service.flushRequests(t0 + 2_100);
+    expect(batches.at(-1)).toEqual([
+      { requestId: 'd', complete: true },
+      { requestId: 'e', complete: false },
+    ]);
+  });
+
   it('reports pause to the views, keeps recording for replay, and follows a backend switch', async () => {
     const events = new EventBus();
     let requests = 0;

@@ -83,17 +83,21 @@ export class CaptureService {
     this.pendingEmit.set(t.requestId, t);
   }
 
-  /** One batch: in-progress trees that changed plus the ones completed since the last batch. */
+  /** One batch: the requests completed since the last batch, then in-progress trees that changed. */
   flushRequests(now = Date.now()): void {
     // Settle first: a request that completes now is built once, not also as in-progress.
     const done = this.pipeline.settle(now);
     for (const t of done) this.remember(t);
-    for (const t of this.pipeline.takeDirty(this.maxPerBatch)) this.remember(t);
     if (done.length) this.statsDirty = true;
+    // In-progress trees fill the room completed ones leave. Under a flood more requests complete
+    // per batch than a batch carries: it then carries the newest completed ones, final, rather than
+    // partial trees that would be built again when they complete (and crowd those out).
+    const room = this.maxPerBatch - this.pendingEmit.size;
+    if (room > 0) for (const t of this.pipeline.takeDirty(room)) this.remember(t);
     // Pause is the view's: the terminal flow tail and others keep following `capture.requests`.
     if (this.pendingEmit.size === 0) return;
-    // Under heavy load (fortio at hundreds of qps) send only the newest requests; the numbers
-    // still count every one, and replay has them all.
+    // Under heavy load send only the newest requests; the numbers still count every one, and
+    // replay has the most recent.
     const trees = [...this.pendingEmit.values()].slice(-this.maxPerBatch);
     this.pendingEmit = new Map();
     this.events.emit('capture.requests', { emittedAt: Date.now(), trees });

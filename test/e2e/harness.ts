@@ -63,21 +63,18 @@ export async function startServer(opts: { backend?: 'sandbox' | 'cluster'; env?:
 
 export async function startApp(opts: { backend?: 'sandbox' | 'cluster'; env?: NodeJS.ProcessEnv; viewport?: { width: number; height: number } } = {}): Promise<AppHarness> {
   const app = await startServer(opts);
-  const { core, server, dataDir } = app;
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(e.message));
-  await page.goto(server.tokenUrl);
+  await page.goto(app.server.tokenUrl);
   await page.getByTestId('status-connection').and(page.locator('[data-state="open"]')).waitFor();
   return {
-    core,
-    server,
+    ...app,
     browser,
     page,
-    dataDir,
     consoleErrors,
     async close() {
       await browser.close();

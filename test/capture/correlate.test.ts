@@ -138,6 +138,36 @@ describe('correlation of Bookinfo chains', () => {
   });
 });
 
+describe('pending lines held as bytes', () => {
+  it('builds trees whose lines read exactly as received, UTF-8 and CRLF included', () => {
+    const lines = bookinfoRequest('utf8-req', 'v2', { receivedAt: 1000 }).map(captured);
+    lines[0] = { ...lines[0]!, line: `${lines[0]!.line.replace('"Mozilla/5.0"', '"Mozilla/5.0 (한국어)"')}\r` };
+    const [t] = correlateLines(lines);
+    const texts = t!.hops.flatMap((h) => [h.outboundLine, h.inboundLine]).filter((l) => l !== undefined);
+    expect(texts.sort()).toEqual(lines.map((l) => l.line).sort());
+    expect(t!.hops.map((h) => h.to.workload)).toEqual(['productpage-v1', 'details-v1', 'reviews-v2', 'ratings-v1']);
+  });
+
+  it('when the bytes held reach their bound, completes the oldest requests first, whole', () => {
+    // Two 1 MiB pages, and each line padded to ~100 KB: a page takes eight such lines (room for
+    // three bytes a character is kept free), the eight lines of one request here.
+    const c = new Correlator({ maxPendingMiB: 2 });
+    const pad = (l: AccessLogLine): CapturedLine => ({ ...captured(l), line: l.line.replace('"Mozilla/5.0"', `"${'m'.repeat(100_000)}"`) });
+    const early: string[] = [];
+    for (const id of ['r1', 'r2', 'r3', 'r4']) for (const l of bookinfoRequest(id, 'v2', { receivedAt: 1000 })) early.push(...c.add(pad(l)).map((t) => `${t.requestId}:${t.hops.length}`));
+    // r3 needs a page: r1 is completed, whole; then r4 needs one and r2 goes.
+    expect(early).toEqual(['r1:4', 'r2:4']);
+    expect(c.drain().map((t) => `${t.requestId}:${t.hops.length}:${t.hops.every((h) => (h.outboundLine ?? h.inboundLine)!.includes('m'.repeat(100_000)))}`)).toEqual(['r3:4:true', 'r4:4:true']);
+  });
+
+  it('rejects a line too long to hold, as a parse error, and goes on', () => {
+    const c = new Correlator();
+    expect(() => c.add({ ...captured(bookinfoRequest('long', 'v1')[0]!), line: 'x'.repeat(400_000) })).toThrow(/longer than/);
+    for (const l of bookinfoRequest('after', 'v2')) c.add(captured(l));
+    expect(c.drain()[0]!.hops).toHaveLength(4);
+  });
+});
+
 describe('flow tail', () => {
   const [t] = correlateLines(bookinfoRequest('r', 'v2', { ratingsStatus: 503, ratingsFlags: 'FI' }).map(captured));
   const tree = { ...t!, user: 'jason' };

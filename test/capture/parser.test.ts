@@ -171,14 +171,28 @@ describe('scanAccessLog', () => {
     for (const line of corpus) {
       if (outcome(() => parseAccessLog(line)) !== 'ok') continue;
       const e = parseAccessLog(line);
-      expect(scanAccessLog(line), line).toEqual({
+      const key = scanAccessLog(line);
+      expect(key, line).toMatchObject({
         requestId: e.requestId,
         startTime: e.startTime,
         durationMs: e.durationMs,
         inbound: e.upstreamCluster?.direction === 'inbound',
         downstreamLocalAddress: e.downstreamLocalAddress,
       });
+      // Where the id's bytes are (TEXT lines): capture copies it from there.
+      if (key.requestIdAt >= 0) expect(Buffer.from(line).subarray(key.requestIdAt, key.requestIdEnd).toString(), line).toBe(e.requestId);
+      else expect(line.trimStart().startsWith('{') || e.requestId === null, line).toBe(true);
     }
+  });
+
+  it('reads lines with non-ASCII text (UTF-8 bytes, where byte and character offsets differ) and CRLF endings', () => {
+    const [out] = lines('istio-docs-text-format.log');
+    const utf8 = out!.replace('"curl/7.73.0-DEV"', '"Mozilla/5.0 (한국어; Français)"').replace('/status/418', '/café/418');
+    const e = parseAccessLog(`${utf8}\r\n`);
+    expect(e).toEqual({ ...parseAccessLog(out!), userAgent: 'Mozilla/5.0 (한국어; Français)', path: '/café/418' });
+    const key = scanAccessLog(utf8);
+    expect(key.requestId).toBe('84961386-6d84-929d-98bd-c5aee93b5c88');
+    expect(Buffer.from(utf8).subarray(key.requestIdAt, key.requestIdEnd).toString()).toBe(key.requestId);
   });
 });
 

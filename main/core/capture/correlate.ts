@@ -6,11 +6,12 @@
 // and at most `maxPending` requests are held.
 //
 // Objects that outlive a scavenge are what cost a busy capture, so a pending request holds its
-// lines as text (checked on arrival; parsed when the request is built), and building allocates
-// little: workload refs are shared between trees (frozen), a request's few lines are paired with
-// index arrays rather than maps, and hops have one fixed shape.
+// lines as bytes outside the JS heap (line-store.ts; checked on arrival, parsed when the request
+// is built), and building allocates little: workload refs are shared between trees (frozen), a
+// request's few lines are paired with index arrays rather than maps, and hops have one fixed shape.
 import type { AccessLogLine } from '../backend/types.ts';
-import { parseAccessLog, scanAccessLog, type AccessLogKey } from './parser.ts';
+import { LineStore, MAX_LINE_CHARS } from './line-store.ts';
+import { AccessLogParseError, parseAccessLogBytes, scanAccessLogBytes, type AccessLogKey } from './parser.ts';
 import type { AccessLogEntry, Hop, RequestTree, WorkloadRef } from './types.ts';
 
 export type LineSource = AccessLogLine['source'];
@@ -23,7 +24,9 @@ export interface CapturedLine {
 }
 
 /** A line being built into a tree: parsed. */
-interface ParsedLine extends CapturedLine {
+interface ParsedLine {
+  line: string;
+  source: LineSource;
   entry: AccessLogEntry;
 }
 
@@ -34,11 +37,14 @@ export interface CorrelatorOptions {
   maxPending?: number;
   /** Pod IPs remembered for upstream host → workload lookups. */
   maxPods?: number;
+  /** MiB of pending lines held (line-store.ts); the oldest requests are completed early beyond this. */
+  maxPendingMiB?: number;
 }
 
 interface Pending {
   id: string;
-  lines: CapturedLine[];
+  /** Per line, three entries: its handle in the line store, its byte length, its source. */
+  lines: (number | LineSource)[];
   lastAt: number;
   /** Got a line since the last takeDirty(). */
   dirty: boolean;
@@ -237,13 +243,17 @@ export class Correlator {
   private readonly settleMs: number;
   private readonly maxPending: number;
   private readonly maxPods: number;
+  private readonly store: LineStore;
   private tcpSeq = 0;
+  /** The key of the line add() last took. */
+  lastKey: AccessLogKey | null = null;
 
   constructor(opts: CorrelatorOptions = {}) {
     this.settleMs = opts.settleMs ?? 300;
     this.maxPending = opts.maxPending ?? 20_000;
     this.maxPods = opts.maxPods ?? 4096;
     this.refs = new WorkloadRefs(this.maxPods);
+    this.store = new LineStore(opts.maxPendingMiB ?? 32);
   }
 
   get pendingCount(): number {
@@ -257,29 +267,45 @@ export class Correlator {
   }
 
   /**
-   * Adds one line (TCP lines, which have no request id, get a synthetic one); returns the trees the
-   * cap completed early, nearly always none (a shared empty array: nothing allocated per line).
-   * Throws AccessLogParseError for a line that does not parse; `key` is the line's scan when the
-   * caller has it already.
+   * Adds one line (TCP lines, which have no request id, get a synthetic one); returns the trees
+   * completed early to make room (the `maxPending` cap, or the line store full), nearly always none
+   * (a shared empty array: nothing allocated per line). Throws AccessLogParseError for a line that
+   * does not parse; `lastKey` is then left as it was.
    */
-  add(line: CapturedLine, key: AccessLogKey = scanAccessLog(line.line)): RequestTree[] {
+  add(line: CapturedLine): RequestTree[] {
+    if (line.line.length > MAX_LINE_CHARS) throw new AccessLogParseError(`longer than ${MAX_LINE_CHARS} characters`);
+    let evicted = NO_TREES;
+    let bytes = this.store.stage(line.line);
+    while (bytes < 0) {
+      // Every page holds lines of pending requests: complete the oldest.
+      if (evicted === NO_TREES) evicted = [];
+      evicted.push(this.evictOldest());
+      bytes = this.store.stage(line.line);
+    }
+    const key = scanAccessLogBytes(this.store.stagedBytes, this.store.stagedAt, bytes, line.line);
+    this.lastKey = key;
     this.learnPod(line.source, key);
     const id = key.requestId ?? `tcp-${++this.tcpSeq}`;
     let p = this.pending.get(id);
     if (!p) {
-      p = { id, lines: [], lastAt: line.receivedAt, dirty: true };
-      this.pending.set(id, p);
+      // The id as a string of its own: a view of the line would keep the line's whole chunk alive.
+      p = { id: key.requestIdAt < 0 ? id : this.store.stagedText(key.requestIdAt, key.requestIdEnd), lines: [], lastAt: line.receivedAt, dirty: true };
+      this.pending.set(p.id, p);
     } else p.dirty = true;
-    if (p.lines.length < MAX_LINES_PER_REQUEST) p.lines.push(line);
+    if (p.lines.length < MAX_LINES_PER_REQUEST * 3) p.lines.push(this.store.keep(), bytes, line.source);
     if (line.receivedAt > p.lastAt) p.lastAt = line.receivedAt;
-    if (this.pending.size <= this.maxPending) return NO_TREES;
-    const evicted: RequestTree[] = [];
     while (this.pending.size > this.maxPending) {
-      const oldest = this.pending.values().next().value!;
-      this.pending.delete(oldest.id);
-      evicted.push(this.finish(oldest));
+      if (evicted === NO_TREES) evicted = [];
+      evicted.push(this.evictOldest());
     }
     return evicted;
+  }
+
+  private evictOldest(): RequestTree {
+    const oldest = this.pending.values().next().value;
+    if (oldest === undefined) throw new Error('line store full with no pending request');
+    this.pending.delete(oldest.id);
+    return this.finish(oldest);
   }
 
   /**
@@ -321,6 +347,7 @@ export class Correlator {
 
   clear(): void {
     this.pending.clear();
+    this.store.clear();
     this.users.clear();
     this.refs.clear();
   }
@@ -328,6 +355,7 @@ export class Correlator {
   private finish(p: Pending): RequestTree {
     const t = this.build(p, true);
     this.users.delete(p.id);
+    for (let k = 0; k < p.lines.length; k += 3) this.store.release(p.lines[k] as number);
     return t;
   }
 
@@ -375,10 +403,13 @@ export class Correlator {
   private build(p: Pending, complete: boolean): RequestTree {
     const outs: ParsedLine[] = [];
     const ins: ParsedLine[] = [];
-    for (const l of p.lines) {
+    for (let k = 0; k < p.lines.length; k += 3) {
+      const handle = p.lines[k] as number;
+      const bytes = p.lines[k + 1] as number;
+      const line = this.store.text(handle, bytes);
       // Checked on arrival (add), so this parses.
-      const entry = parseAccessLog(l.line);
-      (entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push({ line: l.line, source: l.source, receivedAt: l.receivedAt, entry });
+      const entry = parseAccessLogBytes(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line);
+      (entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push({ line, source: p.lines[k + 2] as LineSource, entry });
     }
     // Lines arrive per proxy stream, not in call order; pairing goes in call order.
     sortIfNeeded(ins, byLineStart);
@@ -437,15 +468,13 @@ export class Correlator {
       hops.splice(hops.indexOf(first), 1);
       hops.unshift(first);
     }
-    let receivedAt = 0;
-    for (const l of p.lines) if (l.receivedAt > receivedAt) receivedAt = l.receivedAt;
     return {
       requestId: p.id,
       startTime: first?.startTime ?? null,
       user: this.users.get(p.id) ?? null,
       hops,
       status: first && !first.mirror ? first.status : 0,
-      receivedAt,
+      receivedAt: p.lastAt,
       complete,
     };
   }

@@ -17,19 +17,83 @@ const tokStart = new Int32Array(MAX_TOKENS);
 const tokEnd = new Int32Array(MAX_TOKENS);
 const tokQuoted = new Uint8Array(MAX_TOKENS);
 
+const TAB = 9;
 const SPACE = 32;
 const QUOTE = 34;
+const DASH = 45;
 const LBRACKET = 91;
 const RBRACKET = 93;
 
-/** Splits `line` into fields; returns the count. Quoted fields end at a quote followed by a space or the line end. */
-function tokenize(line: string): number {
-  const len = line.length;
+// The line being read, as UTF-8 bytes: `src[base..base+lineLength)`; token offsets are relative to
+// `base`. Capture holds pending lines as bytes (line-store.ts) and reads them in place; a string
+// is encoded into a scratch array first. `text` is the same line as a string: when it is ASCII
+// (nearly always) a byte offset is also its character offset, and fields are sliced from it.
+let scratch: Uint8Array = new Uint8Array(4096);
+let src = scratch;
+let base = 0;
+let lineLength = 0;
+let text = '';
+let ascii = true;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Reads `line` into the scratch bytes. */
+function load(line: string): void {
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  if (scratch.length < line.length * 3) scratch = new Uint8Array(Math.max(line.length * 3, scratch.length * 2));
+  const n = encoder.encodeInto(line, scratch).written;
+  loadBytes(scratch, 0, n, line);
+}
+
+/** Reads a line already held as bytes; `line` is the same line as a string. */
+function loadBytes(bytes: Uint8Array, start: number, byteLength: number, line: string): void {
+  src = bytes;
+  base = start;
+  text = line;
+  ascii = line.length === byteLength;
+  // Trailing CR/LF/spaces are not part of the line (a stream split on \n keeps the \r).
+  let n = byteLength;
+  while (n > 0) {
+    const c = bytes[start + n - 1]!;
+    if (c !== 13 && c !== 10 && c !== SPACE) break;
+    n--;
+  }
+  lineLength = n;
+}
+
+/** Offset of the first byte that is not a space or tab; throws for an empty line. */
+function firstByte(): number {
+  let i = 0;
+  while (i < lineLength && (src[base + i] === SPACE || src[base + i] === TAB)) i++;
+  if (i === lineLength) throw new AccessLogParseError('empty line');
+  return i;
+}
+
+/** The line's text `[s, e)` (offsets relative to base). */
+function slice(s: number, e: number): string {
+  return ascii ? text.slice(s, e) : decoder.decode(src.subarray(base + s, base + e));
+}
+
+/** Offset of the first `byte` in `b[o+from..o+end)` relative to o, or -1. */
+function find(b: Uint8Array, o: number, byte: number, from: number, end: number): number {
+  for (let j = o + from; j < o + end; j++) if (b[j] === byte) return j - o;
+  return -1;
+}
+
+/** Splits the line into fields; returns the count. Quoted fields end at a quote followed by a space or the line end. */
+function tokenize(): number {
+  // Locals, not the module's variables: TurboFan keeps them in registers.
+  const b = src;
+  const o = base;
+  const len = lineLength;
+  const ts = tokStart;
+  const te = tokEnd;
+  const tq = tokQuoted;
   let i = 0;
   let n = 0;
   while (i < len) {
-    let c = line.charCodeAt(i);
-    if (c === SPACE || c === 9) {
+    let c = b[o + i]!;
+    if (c === SPACE || c === TAB) {
       i++;
       continue;
     }
@@ -37,33 +101,33 @@ function tokenize(line: string): number {
     if (c === QUOTE) {
       let j = i + 1;
       for (;;) {
-        j = line.indexOf('"', j);
+        j = find(b, o, QUOTE, j, len);
         if (j === -1) throw new AccessLogParseError(`unterminated quoted field starting at column ${i + 1}`);
-        c = j + 1 < len ? line.charCodeAt(j + 1) : SPACE;
-        if (c === SPACE || c === 9) break;
+        c = j + 1 < len ? b[o + j + 1]! : SPACE;
+        if (c === SPACE || c === TAB) break;
         j++; // a quote inside a header value: keep scanning
       }
-      tokStart[n] = i + 1;
-      tokEnd[n] = j;
-      tokQuoted[n] = 1;
+      ts[n] = i + 1;
+      te[n] = j;
+      tq[n] = 1;
       i = j + 1;
     } else if (c === LBRACKET && n === 0) {
-      const j = line.indexOf(']', i + 1);
+      const j = find(b, o, RBRACKET, i + 1, len);
       if (j === -1) throw new AccessLogParseError('unterminated [start time] field');
-      tokStart[n] = i + 1;
-      tokEnd[n] = j;
-      tokQuoted[n] = 2;
+      ts[n] = i + 1;
+      te[n] = j;
+      tq[n] = 2;
       i = j + 1;
     } else {
       let j = i + 1;
       while (j < len) {
-        const d = line.charCodeAt(j);
-        if (d === SPACE || d === 9) break;
+        const d = b[o + j]!;
+        if (d === SPACE || d === TAB) break;
         j++;
       }
-      tokStart[n] = i;
-      tokEnd[n] = j;
-      tokQuoted[n] = 0;
+      ts[n] = i;
+      te[n] = j;
+      tq[n] = 0;
       i = j;
     }
     n++;
@@ -71,23 +135,25 @@ function tokenize(line: string): number {
   return n;
 }
 
-function str(line: string, k: number): string | null {
+/** Whether field k is `-` or empty. */
+function absent(k: number): boolean {
   const s = tokStart[k]!;
   const e = tokEnd[k]!;
-  if (e - s === 1 && line.charCodeAt(s) === 45 /* - */) return null;
-  if (e === s) return null;
-  return line.slice(s, e);
+  return e === s || (e - s === 1 && src[base + s] === DASH);
 }
 
-function int(line: string, k: number, field: string): number | null {
+function str(k: number): string | null {
+  return absent(k) ? null : slice(tokStart[k]!, tokEnd[k]!);
+}
+
+function int(k: number, field: string): number | null {
+  if (absent(k)) return null;
   const s = tokStart[k]!;
   const e = tokEnd[k]!;
-  if (e - s === 1 && line.charCodeAt(s) === 45) return null;
-  if (e === s) return null;
   let v = 0;
   for (let p = s; p < e; p++) {
-    const d = line.charCodeAt(p) - 48;
-    if (d < 0 || d > 9) throw new AccessLogParseError(`${field} is not a number: "${line.slice(s, e)}"`);
+    const d = src[base + p]! - 48;
+    if (d < 0 || d > 9) throw new AccessLogParseError(`${field} is not a number: "${slice(s, e)}"`);
     v = v * 10 + d;
   }
   return v;
@@ -142,12 +208,14 @@ export function parseUpstreamCluster(raw: string): UpstreamCluster {
 }
 
 /** Checks the request field ("METHOD PATH PROTOCOL") and notes the spaces around its path. */
-function checkRequest(line: string): void {
+function checkRequest(): void {
   const s = tokStart[1]!;
   const e = tokEnd[1]!;
-  const a = line.indexOf(' ', s);
-  const b = line.lastIndexOf(' ', e - 1);
-  if (a === -1 || a >= e || b <= a) throw new AccessLogParseError(`request field "${line.slice(s, e)}" is not "METHOD PATH PROTOCOL"`);
+  let a = s;
+  while (a < e && src[base + a] !== SPACE) a++;
+  let b = e - 1;
+  while (b > a && src[base + b] !== SPACE) b--;
+  if (a >= e || b <= a) throw new AccessLogParseError(`request field "${slice(s, e)}" is not "METHOD PATH PROTOCOL"`);
   methodEnd = a;
   pathEnd = b;
 }
@@ -188,9 +256,9 @@ let pathEnd = 0;
 
 const NUMBER_FIELDS = ['bytesReceived', 'bytesSent', 'durationMs', 'upstreamServiceTimeMs'] as const;
 
-/** Tokenizes a TEXT line and checks every field; throws what is wrong, so that a checked line parses. */
-function checkText(line: string): void {
-  const n = tokenize(line);
+/** Tokenizes the loaded TEXT line and checks every field; throws what is wrong, so that a checked line parses. */
+function checkText(): void {
+  const n = tokenize();
   const L = pickLayout(n);
   const q = L.bytesReceived + 4;
   const t = q + 5;
@@ -204,45 +272,46 @@ function checkText(line: string): void {
   for (let k = t; k < n; k++) {
     if (tokQuoted[k] !== 0) throw new AccessLogParseError(`field ${k + 1} should not be quoted (upstream cluster, addresses, SNI, route)`);
   }
-  int(line, 2, 'responseCode');
-  for (let k = 0; k < NUMBER_FIELDS.length; k++) int(line, L.bytesReceived + k, NUMBER_FIELDS[k]!);
-  checkRequest(line);
+  int(2, 'responseCode');
+  for (let k = 0; k < NUMBER_FIELDS.length; k++) int(L.bytesReceived + k, NUMBER_FIELDS[k]!);
+  checkRequest();
   layout = L;
   headers = q;
   tail = t;
   tailCount = count;
 }
 
-function parseText(line: string): AccessLogEntry {
-  checkText(line);
+/** Parses the loaded TEXT line. */
+function parseText(): AccessLogEntry {
+  checkText();
   const L = layout;
   const q = headers;
-  const cluster = str(line, tail);
+  const cluster = str(tail);
   return {
-    startTime: str(line, 0),
-    method: dashNull(line.slice(tokStart[1]!, methodEnd)),
-    path: dashNull(line.slice(methodEnd + 1, pathEnd)),
-    protocol: dashNull(line.slice(pathEnd + 1, tokEnd[1]!)),
-    responseCode: int(line, 2, 'responseCode') ?? 0,
-    responseFlags: flags(str(line, 3)),
-    responseCodeDetails: L.details >= 0 ? str(line, L.details) : null,
-    connectionTerminationDetails: L.termination >= 0 ? str(line, L.termination) : null,
-    upstreamTransportFailureReason: L.transport >= 0 ? str(line, L.transport) : null,
-    bytesReceived: int(line, L.bytesReceived, 'bytesReceived'),
-    bytesSent: int(line, L.bytesReceived + 1, 'bytesSent'),
-    durationMs: int(line, L.bytesReceived + 2, 'durationMs'),
-    upstreamServiceTimeMs: int(line, L.bytesReceived + 3, 'upstreamServiceTimeMs'),
-    xForwardedFor: str(line, q),
-    userAgent: str(line, q + 1),
-    requestId: str(line, q + 2),
-    authority: str(line, q + 3),
-    upstreamHost: str(line, q + 4),
+    startTime: str(0),
+    method: dashNull(slice(tokStart[1]!, methodEnd)),
+    path: dashNull(slice(methodEnd + 1, pathEnd)),
+    protocol: dashNull(slice(pathEnd + 1, tokEnd[1]!)),
+    responseCode: int(2, 'responseCode') ?? 0,
+    responseFlags: flags(str(3)),
+    responseCodeDetails: L.details >= 0 ? str(L.details) : null,
+    connectionTerminationDetails: L.termination >= 0 ? str(L.termination) : null,
+    upstreamTransportFailureReason: L.transport >= 0 ? str(L.transport) : null,
+    bytesReceived: int(L.bytesReceived, 'bytesReceived'),
+    bytesSent: int(L.bytesReceived + 1, 'bytesSent'),
+    durationMs: int(L.bytesReceived + 2, 'durationMs'),
+    upstreamServiceTimeMs: int(L.bytesReceived + 3, 'upstreamServiceTimeMs'),
+    xForwardedFor: str(q),
+    userAgent: str(q + 1),
+    requestId: str(q + 2),
+    authority: str(q + 3),
+    upstreamHost: str(q + 4),
     upstreamCluster: cluster === null ? null : cachedCluster(cluster),
-    upstreamLocalAddress: str(line, tail + 1),
-    downstreamLocalAddress: str(line, tail + 2),
-    downstreamRemoteAddress: str(line, tail + 3),
-    requestedServerName: str(line, tail + 4),
-    routeName: tailCount === 6 ? str(line, tail + 5) : null,
+    upstreamLocalAddress: str(tail + 1),
+    downstreamLocalAddress: str(tail + 2),
+    downstreamRemoteAddress: str(tail + 3),
+    requestedServerName: str(tail + 4),
+    routeName: tailCount === 6 ? str(tail + 5) : null,
   };
 }
 
@@ -309,47 +378,78 @@ function parseJson(line: string): AccessLogEntry {
 /** What correlation needs of a line as it arrives; the rest is parsed when its request is built. */
 export interface AccessLogKey {
   requestId: string | null;
+  /**
+   * Where the request id's bytes are in a TEXT line, from its first byte: a view of the line
+   * (`requestId`) keeps all of it alive, and the bytes give a string of its own. -1 otherwise.
+   */
+  requestIdAt: number;
+  requestIdEnd: number;
   startTime: string | null;
   durationMs: number | null;
   inbound: boolean;
   downstreamLocalAddress: string | null;
 }
 
-/**
- * Checks a line as parseAccessLog() does (same errors), but returns only its key. A busy capture
- * holds each line until its request settles: as text, it costs the garbage collector a fraction
- * of a parsed entry (one flat string against ~20 small ones and an object pointing at them).
- */
-export function scanAccessLog(line: string): AccessLogKey {
-  const text = trimmed(line);
-  if (text.charCodeAt(0) === 123 /* { */) {
+/** Checks the loaded line as parsing would (same errors) and returns its key. */
+function scanLoaded(): AccessLogKey {
+  if (src[base + firstByte()] === 123 /* { */) {
     const e = parseJson(text);
-    return { requestId: e.requestId, startTime: e.startTime, durationMs: e.durationMs, inbound: e.upstreamCluster?.direction === 'inbound', downstreamLocalAddress: e.downstreamLocalAddress };
+    // JSON.parse() gives strings of their own.
+    return { requestId: e.requestId, requestIdAt: -1, requestIdEnd: -1, startTime: e.startTime, durationMs: e.durationMs, inbound: e.upstreamCluster?.direction === 'inbound', downstreamLocalAddress: e.downstreamLocalAddress };
   }
-  checkText(text);
-  const cluster = str(text, tail);
+  checkText();
+  const id = headers + 2;
+  const requestId = str(id);
   return {
-    requestId: str(text, headers + 2),
-    startTime: str(text, 0),
-    durationMs: int(text, layout.bytesReceived + 2, 'durationMs'),
-    inbound: cluster !== null && cachedCluster(cluster).direction === 'inbound',
-    downstreamLocalAddress: str(text, tail + 2),
+    requestId,
+    requestIdAt: requestId === null ? -1 : tokStart[id]!,
+    requestIdEnd: requestId === null ? -1 : tokEnd[id]!,
+    startTime: str(0),
+    durationMs: int(layout.bytesReceived + 2, 'durationMs'),
+    inbound: isInbound(tail),
+    downstreamLocalAddress: str(tail + 2),
   };
 }
 
-function trimmed(line: string): string {
-  let end = line.length;
-  while (end > 0 && (line.charCodeAt(end - 1) === 13 || line.charCodeAt(end - 1) === 10 || line.charCodeAt(end - 1) === SPACE)) end--;
-  let start = 0;
-  while (start < end && (line.charCodeAt(start) === SPACE || line.charCodeAt(start) === 9)) start++;
-  const text = start === 0 && end === line.length ? line : line.slice(start, end);
-  if (text.length === 0) throw new AccessLogParseError('empty line');
-  return text;
+const INBOUND = encoder.encode('inbound|');
+
+/** Whether field k names an inbound cluster (`inbound|…`), read from the bytes. */
+function isInbound(k: number): boolean {
+  const s = base + tokStart[k]!;
+  if (tokEnd[k]! - tokStart[k]! < INBOUND.length) return false;
+  for (let j = 0; j < INBOUND.length; j++) if (src[s + j] !== INBOUND[j]) return false;
+  return true;
+}
+
+/**
+ * Checks a line as parseAccessLog() does (same errors), but returns only its key. A busy capture
+ * holds each line until its request settles, as bytes (line-store.ts), and parses it then.
+ */
+export function scanAccessLog(line: string): AccessLogKey {
+  load(line);
+  return scanLoaded();
+}
+
+/** scanAccessLog() of a line held as UTF-8 bytes `bytes[start..start+byteLength)`; `line` is its text. */
+export function scanAccessLogBytes(bytes: Uint8Array, start: number, byteLength: number, line: string): AccessLogKey {
+  loadBytes(bytes, start, byteLength, line);
+  return scanLoaded();
+}
+
+function parseLoaded(format: AccessLogFormat): AccessLogEntry {
+  const first = firstByte();
+  if (format === 'json' || (format === 'auto' && src[base + first] === 123 /* { */)) return parseJson(text);
+  return parseText();
 }
 
 /** Parses one access-log line. Throws AccessLogParseError naming what is wrong. */
 export function parseAccessLog(line: string, format: AccessLogFormat = 'auto'): AccessLogEntry {
-  const text = trimmed(line);
-  if (format === 'json' || (format === 'auto' && text.charCodeAt(0) === 123 /* { */)) return parseJson(text);
-  return parseText(text);
+  load(line);
+  return parseLoaded(format);
+}
+
+/** parseAccessLog() of a line held as UTF-8 bytes `bytes[start..start+byteLength)`; `line` is its text. */
+export function parseAccessLogBytes(bytes: Uint8Array, start: number, byteLength: number, line: string): AccessLogEntry {
+  loadBytes(bytes, start, byteLength, line);
+  return parseLoaded('auto');
 }

@@ -4,7 +4,6 @@
 import type { AccessLogLine } from '../backend/types.ts';
 import { Aggregator, Histogram } from './aggregate.ts';
 import { Correlator, type CorrelatorOptions } from './correlate.ts';
-import { scanAccessLog } from './parser.ts';
 import type { RequestTree } from './types.ts';
 
 export interface ParseFailure {
@@ -66,9 +65,9 @@ export class CapturePipeline {
   /** Returns the trees the correlation cap completed early (already aggregated). */
   ingest(l: AccessLogLine): RequestTree[] {
     this.received++;
-    let key;
+    let evicted;
     try {
-      key = scanAccessLog(l.line);
+      evicted = this.correlator.add(l);
     } catch (err) {
       this.unparsed++;
       this.failures.push({ at: l.receivedAt, pod: `${l.source.namespace}/${l.source.pod}`, error: (err as Error).message, line: l.line.slice(0, MAX_LINE_SHOWN) });
@@ -76,6 +75,7 @@ export class CapturePipeline {
       return [];
     }
     this.parsed++;
+    const key = this.correlator.lastKey!;
     if (key.startTime) {
       const end = startMillis(key.startTime) + (key.durationMs ?? 0);
       const lag = l.receivedAt - end;
@@ -86,7 +86,6 @@ export class CapturePipeline {
         if (v > this.ingestLatencyMax) this.ingestLatencyMax = v;
       }
     }
-    const evicted = this.correlator.add({ line: l.line, source: l.source, receivedAt: l.receivedAt }, key);
     for (const t of evicted) this.aggregator.addTree(t, t.receivedAt ?? l.receivedAt);
     return evicted;
   }

@@ -106,8 +106,8 @@ export async function ingest(): Promise<Figures> {
     }
     p.drain(Date.now());
   });
-  // Capacity: lines pile up between the 75 ms flushes and for the settle window, outlive V8's
-  // young generation and make garbage collection the main cost. Chunks of up to 64 KiB, as a log
+  // Capacity: lines pile up between the 75 ms flushes and for the settle window (held as bytes
+  // outside the JS heap), and requests complete in bursts of thousands. Chunks of up to 64 KiB, as a log
   // stream's socket delivers them: strings over 128 KiB go to V8's large-object space, where
   // decoding costs ~50× more per byte here (a 1,000-line chunk cost ~1.2 µs a line, 64 KiB ~0.1).
   const chunks: { bytes: Buffer; sources: AccessLogLine['source'][] }[] = [];
@@ -129,7 +129,7 @@ export async function ingest(): Promise<Figures> {
     'ingest.parse+correlate+aggregate, 2,000-line window, main-thread GC pauses % of its CPU (median run)': Math.round(pipe.gcPausePct),
     'ingest.capture service at full speed, lines per CPU-second, median (target ≥ 500k)': rate(service.median),
     'ingest.capture service at full speed, best': rate(service.best),
-    // What holding lines costs: they wait for the next flush and out the settle window.
+    // What is left of holding requests: the trees built in a flush's burst, and the recent ones kept.
     'ingest.capture service at full speed, main-thread GC pauses % of its CPU (median run)': Math.round(service.gcPausePct),
     'ingest.verdict': rate(service.median) >= 500_000 ? 'meets target' : 'below target',
   };

@@ -100,7 +100,7 @@ export async function ingest(): Promise<Figures> {
     for (const l of lines) {
       p.ingest(l);
       if (++n % 2_000 === 0) {
-        p.settle(l.receivedAt);
+        p.settle(l.receivedAt, () => undefined);
         p.takeDirty(400);
       }
     }

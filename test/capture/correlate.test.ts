@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccessLogLine } from '../../main/core/backend/types.ts';
 import { Correlator, correlateLines, type CapturedLine } from '../../main/core/capture/correlate.ts';
 import { parseAccessLog } from '../../main/core/capture/parser.ts';
+import type { RequestTree } from '../../main/core/capture/types.ts';
 import { chainOf, formatFlowLine, formatFlows } from '../../main/core/capture/flow-tail.ts';
 import { bookinfoRequest, hopLines, PODS } from './bookinfo-lines.ts';
 
@@ -127,8 +128,9 @@ describe('correlation of Bookinfo chains', () => {
     c.noteUser('a', 'jason');
     for (const l of bookinfoRequest('a', 'v2', { receivedAt: 1000 })) c.add(captured(l));
     expect(c.takeDirty().map((t) => [t.requestId, t.user])).toEqual([['a', 'jason']]);
-    expect(c.settle(1050)).toHaveLength(0);
-    const done = c.settle(1200);
+    const done: RequestTree[] = [];
+    expect(c.settle(1050, (t) => done.push(t))).toBe(0);
+    expect(c.settle(1200, (t) => done.push(t))).toBe(1);
     expect(done.map((t) => t.requestId)).toEqual(['a']);
     expect(done[0]!.complete).toBe(true);
     const evicted = [] as string[];

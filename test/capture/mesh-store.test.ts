@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { correlateLines, Correlator } from '../../main/core/capture/correlate.ts';
 import { MAX_MARKERS, MAX_TREES, MeshStore, badgesFor } from '../../renderer/views/mesh/store.ts';
 import { layoutGraph } from '../../renderer/views/mesh/layout.ts';
+import type { RequestTree } from '../../main/core/capture/types.ts';
 import { bookinfoRequest } from './bookinfo-lines.ts';
 
 const trees = (n: number, v: 'v1' | 'v2' | 'v3' = 'v2', prefix = 'r') =>
@@ -30,7 +31,9 @@ describe('MeshStore', () => {
     s.applyRequests(c.takeDirty());
     for (const l of lines.slice(5)) c.add({ line: l.line, source: l.source, receivedAt: 1 });
     s.applyRequests(c.takeDirty());
-    s.applyRequests(c.settle(1_000));
+    const done: RequestTree[] = [];
+    c.settle(1_000, (t) => done.push(t));
+    s.applyRequests(done);
     const e = Object.fromEntries(s.getSnapshot().edges.map((x) => [x.id, x.count]));
     expect(e).toEqual({
       'istio-ingressgateway->productpage@v1': 1,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CapturePipeline } from '../../main/core/capture/pipeline.ts';
+import type { RequestTree } from '../../main/core/capture/types.ts';
 import { bookinfoRequest } from './bookinfo-lines.ts';
 
 describe('capture pipeline: in-progress trees', () => {
@@ -26,7 +27,8 @@ describe('capture pipeline: in-progress trees', () => {
   it('does not give settled requests as in progress', () => {
     const p = new CapturePipeline({ settleMs: 100 });
     for (const l of bookinfoRequest('req-a', 'v1', { receivedAt: at })) p.ingest(l);
-    const done = p.settle(at + 500);
+    const done: RequestTree[] = [];
+    p.settle(at + 500, (t) => done.push(t));
     expect(done.map((t) => [t.requestId, t.complete])).toEqual([['req-a', true]]);
     expect(p.takeDirty()).toEqual([]);
   });
@@ -44,7 +46,9 @@ describe('capture pipeline: lines that do not parse', () => {
     for (const l of broken) expect(p.ingest(l)).toEqual([]);
     expect({ received: p.received, parsed: p.parsed, unparsed: p.unparsed }).toEqual({ received: lines.length, parsed: lines.length - 1, unparsed: 1 });
     expect(p.failures[0]).toMatchObject({ pod: `${lines.at(-1)!.source.namespace}/${lines.at(-1)!.source.pod}`, error: 'bytesReceived is not a number: "zero"' });
-    const [tree] = p.settle(at + 500);
+    const done: RequestTree[] = [];
+    p.settle(at + 500, (t) => done.push(t));
+    const [tree] = done;
     expect(tree?.hops).toHaveLength(4);
     expect(tree?.hops.every((h) => h.outboundLine !== undefined)).toBe(true);
   });

@@ -95,6 +95,29 @@ describe('CaptureService', () => {
     ]);
   });
 
+  it('under a flood holds only a batch\'s worth for the next batch, and keeps what the views were sent', async () => {
+    const events = new EventBus();
+    const sent: string[] = [];
+    events.on('capture.requests', (d) => sent.push(...d.trees.map((t) => t.requestId)));
+    const backend = fakeBackend();
+    service = new CaptureService(events, hub(backend), { requestsEveryMs: 10_000, statsEveryMs: 10_000, maxPerBatch: 2, keepTrees: 3 });
+    await service.ensure();
+    const t0 = Date.now();
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    ids.forEach((id, i) => bookinfoRequest(id, 'v1', { start: new Date(t0 + i), receivedAt: t0 + i }).forEach((l) => backend.emit(l)));
+    service.flushRequests(t0 + 1_000);
+    expect(sent).toEqual(['d', 'e']);
+    // Every request still counts in the numbers; replay and the flow tail offer what was sent.
+    expect(service.stats(t0 + 1_000).edges.find((e) => e.from === 'istio-ingressgateway')?.count).toBe(5);
+    expect(service.replay(1, 100, t0 + 1_000).map((t) => t.requestId)).toEqual(['d', 'e']);
+    ids.slice(0, 3).forEach((id, i) => bookinfoRequest(`${id}2`, 'v1', { start: new Date(t0 + 2_000 + i), receivedAt: t0 + 2_000 + i }).forEach((l) => backend.emit(l)));
+    service.flushRequests(t0 + 3_000);
+    expect(service.replay(1, 100, t0 + 3_000).map((t) => t.requestId)).toEqual(['e', 'b2', 'c2']);
+    // A view opened now gets those, and requests the next batch will carry.
+    bookinfoRequest('f', 'v1', { start: new Date(t0 + 3_500), receivedAt: t0 + 3_500 }).forEach((l) => backend.emit(l));
+    expect(service.snapshot(10).trees.map((t) => [t.requestId, t.complete])).toEqual([['e', true], ['b2', true], ['c2', true], ['f', false]]);
+  });
+
   it('reports pause to the views, keeps recording for replay, and follows a backend switch', async () => {
     const events = new EventBus();
     let requests = 0;

@@ -325,17 +325,22 @@ export class Correlator {
     return out;
   }
 
-  /** Completes and returns the requests that have been quiet for settleMs. */
-  settle(now: number): RequestTree[] {
+  /**
+   * Completes the requests that have been quiet for settleMs, handing each tree to `done` as it is
+   * built; returns how many. Under a flood thousands complete at once: collected in an array they
+   * would all outlive a scavenge, handed over one by one they live as long as `done` keeps them.
+   */
+  settle(now: number, done: (t: RequestTree) => void): number {
     // A full scan: the map is in arrival order, not update order (moving entries on every line
     // leaves holes that make iteration from the front slow). Pending requests are few.
-    const done: RequestTree[] = [];
+    let n = 0;
     for (const p of this.pending.values()) {
       if (now - p.lastAt < this.settleMs) continue;
       this.pending.delete(p.id);
-      done.push(this.finish(p));
+      done(this.finish(p));
+      n++;
     }
-    return done;
+    return n;
   }
 
   /** Completes everything still pending. */

@@ -98,13 +98,12 @@ export class CapturePipeline {
     return this.correlator.takeDirty(limit);
   }
 
-  /** Completes quiet requests and adds them to the numbers. */
-  settle(now: number): RequestTree[] {
-    const done = this.correlator.settle(now);
-    for (const t of done) {
+  /** Completes quiet requests, adds them to the numbers and hands each to `done` (Correlator.settle). */
+  settle(now: number, done: (t: RequestTree) => void): number {
+    return this.correlator.settle(now, (t) => {
       this.aggregator.addTree(t, t.receivedAt ?? now);
-    }
-    return done;
+      done(t);
+    });
   }
 
   drain(now: number): RequestTree[] {

@@ -1,7 +1,7 @@
 // The live capture: follows the active backend's access logs (re-subscribing when the learner
 // switches between sandbox and cluster), runs them through the pipeline and sends the renderer
 // batched events — request trees every ~75 ms, edge numbers every ~500 ms, diagnostics every
-// second. Recent requests are kept (bounded) so the view can replay the last minutes.
+// second. The requests sent to the views are kept (bounded) so that they can replay the last minutes.
 import type { CaptureDiagnostics, CaptureStats } from '../api/capture.ts';
 import type { EventBus } from '../events.ts';
 import type { BackendHub } from '../backend/hub.ts';
@@ -13,7 +13,7 @@ import type { RequestTree } from './types.ts';
 export interface CaptureServiceOptions {
   requestsEveryMs?: number;
   statsEveryMs?: number;
-  /** Recent request trees kept for the list and replay. */
+  /** Request trees sent to the views kept for replay, the flow tail and views opened later. */
   keepTrees?: number;
   /** Most request trees in one `capture.requests` event. */
   maxPerBatch?: number;
@@ -23,7 +23,9 @@ const SETTLE_MS = { sandbox: 300, cluster: 1_500 } as const;
 
 export class CaptureService {
   private pipeline = new CapturePipeline({ settleMs: SETTLE_MS.sandbox });
+  /** Trees sent to the views, oldest first. */
   private readonly recent = new Map<string, RequestTree>();
+  /** Trees for the next batch, oldest first: at most a batch's worth, the newest. */
   private pendingEmit = new Map<string, RequestTree>();
   private paused = false;
   private kind: MeshBackend['kind'] | null = null;
@@ -73,33 +75,52 @@ export class CaptureService {
   }
 
   ingest(l: AccessLogLine): void {
-    for (const t of this.pipeline.ingest(l)) this.remember(t);
+    for (const t of this.pipeline.ingest(l)) this.queue(t);
   }
 
-  private remember(t: RequestTree): void {
+  /**
+   * A tree for the next batch. A batch carries the newest `maxPerBatch`, so older ones are let go
+   * now: under a flood thousands complete between two batches, and holding them all until the
+   * batch (and keeping them for replay) had every tree outlive V8's young generation.
+   */
+  private queue(t: RequestTree): void {
+    this.pendingEmit.delete(t.requestId);
+    this.pendingEmit.set(t.requestId, t);
+    if (this.pendingEmit.size > this.maxPerBatch) this.pendingEmit.delete(this.pendingEmit.keys().next().value!);
+  }
+
+  private keep(t: RequestTree): void {
     this.recent.delete(t.requestId);
     this.recent.set(t.requestId, t);
     while (this.recent.size > this.keepTrees) this.recent.delete(this.recent.keys().next().value!);
-    this.pendingEmit.set(t.requestId, t);
+  }
+
+  /** What the views have been sent and what the next batch carries, oldest first. */
+  private latest(): RequestTree[] {
+    if (this.pendingEmit.size === 0) return [...this.recent.values()];
+    const all = new Map(this.recent);
+    for (const [id, t] of this.pendingEmit) {
+      all.delete(id);
+      all.set(id, t);
+    }
+    return [...all.values()];
   }
 
   /** One batch: the requests completed since the last batch, then in-progress trees that changed. */
   flushRequests(now = Date.now()): void {
     // Settle first: a request that completes now is built once, not also as in-progress.
-    const done = this.pipeline.settle(now);
-    for (const t of done) this.remember(t);
-    if (done.length) this.statsDirty = true;
+    if (this.pipeline.settle(now, (t) => this.queue(t)) > 0) this.statsDirty = true;
     // In-progress trees fill the room completed ones leave. Under a flood more requests complete
     // per batch than a batch carries: it then carries the newest completed ones, final, rather than
     // partial trees that would be built again when they complete (and crowd those out).
     const room = this.maxPerBatch - this.pendingEmit.size;
-    if (room > 0) for (const t of this.pipeline.takeDirty(room)) this.remember(t);
+    if (room > 0) for (const t of this.pipeline.takeDirty(room)) this.queue(t);
     // Pause is the view's: the terminal flow tail and others keep following `capture.requests`.
     if (this.pendingEmit.size === 0) return;
-    // Under heavy load send only the newest requests; the numbers still count every one, and
-    // replay has the most recent.
-    const trees = [...this.pendingEmit.values()].slice(-this.maxPerBatch);
+    // Under heavy load only the newest requests are sent; the numbers still count every one.
+    const trees = [...this.pendingEmit.values()];
     this.pendingEmit = new Map();
+    for (const t of trees) this.keep(t);
     this.events.emit('capture.requests', { emittedAt: Date.now(), trees });
   }
 
@@ -144,8 +165,8 @@ export class CaptureService {
   }
 
   snapshot(limit = 200): { paused: boolean; trees: RequestTree[]; stats: CaptureStats; diagnostics: CaptureDiagnostics } {
-    for (const t of this.pipeline.takeDirty(limit)) this.remember(t);
-    return { paused: this.paused, trees: [...this.recent.values()].slice(-limit), stats: this.stats(), diagnostics: this.diagnostics() };
+    for (const t of this.pipeline.takeDirty(limit)) this.queue(t);
+    return { paused: this.paused, trees: this.latest().slice(-limit), stats: this.stats(), diagnostics: this.diagnostics() };
   }
 
   setPaused(paused: boolean): boolean {
@@ -156,18 +177,18 @@ export class CaptureService {
 
   replay(minutes: number, limit = 2_000, now = Date.now()): RequestTree[] {
     const since = now - minutes * 60_000;
-    return [...this.recent.values()].filter((t) => (t.receivedAt ?? 0) >= since).slice(-limit);
+    return this.latest().filter((t) => (t.receivedAt ?? 0) >= since).slice(-limit);
   }
 
   flowTail(filter: FlowFilter, color: boolean, limit = 100): string[] {
-    return formatFlows([...this.recent.values()], { color }, filter).slice(-limit);
+    return formatFlows(this.latest(), { color }, filter).slice(-limit);
   }
 
   /** The user a request was sent for (end-user is not in access logs; the app knows it). */
   noteUser(requestId: string, user: string): void {
     this.pipeline.correlator.noteUser(requestId, user);
-    const t = this.recent.get(requestId);
-    if (t && t.user !== user) this.remember({ ...t, user });
+    const t = this.pendingEmit.get(requestId) ?? this.recent.get(requestId);
+    if (t && t.user !== user) this.queue({ ...t, user });
   }
 
   clear(): void {

@@ -340,6 +340,7 @@ export class Correlator {
       done(this.finish(p));
       n++;
     }
+    if (this.pending.size === 0) this.store.trim();
     return n;
   }
 

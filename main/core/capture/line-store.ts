@@ -7,13 +7,15 @@
 // A line is written after the previous one ("staged"), checked in place, then kept or dropped. A
 // page is reused once every line kept in it has been released. The store is bounded: when every
 // page holds live lines it reports itself full, and the caller completes its oldest requests.
+// Emptied pages are reused rather than freed while lines keep coming: a fresh page costs the
+// kernel a page fault per 4 KiB on first write.
 
 const PAGE_BITS = 20;
 const PAGE = 1 << PAGE_BITS;
 const OFFSET_MASK = PAGE - 1;
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit: a line this long always fits in a page. */
 export const MAX_LINE_CHARS = Math.floor(PAGE / 3);
-/** Free pages kept for reuse; beyond these, pages go back to the system after a burst. */
+/** Free pages kept once capture is idle again (trim()); the rest go back to the system. */
 const SPARE_PAGES = 2;
 
 /**
@@ -106,9 +108,16 @@ export class LineStore {
     this.at = PAGE;
   }
 
+  /** Gives free pages beyond a few spares back to the system (call when capture is idle). */
+  trim(): void {
+    while (this.free.length > SPARE_PAGES) {
+      const p = this.free.pop()!;
+      this.pages[p] = this.views[p] = undefined;
+    }
+  }
+
   private retire(p: number): void {
-    if (this.free.length < SPARE_PAGES) this.free.push(p);
-    else this.pages[p] = this.views[p] = undefined;
+    this.free.push(p);
   }
 
   private nextPage(): boolean {

@@ -162,6 +162,17 @@ describe('pending lines held as bytes', () => {
     expect(c.drain().map((t) => `${t.requestId}:${t.hops.length}:${t.hops.every((h) => (h.outboundLine ?? h.inboundLine)!.includes('m'.repeat(100_000)))}`)).toEqual(['r3:4:true', 'r4:4:true']);
   });
 
+  it('a line that does not parse completes nothing to make room for itself', () => {
+    const c = new Correlator({ maxPendingMiB: 1 });
+    const pad = (l: AccessLogLine): CapturedLine => ({ ...captured(l), line: l.line.replace('"Mozilla/5.0"', `"${'m'.repeat(100_000)}"`) });
+    for (const l of bookinfoRequest('r1', 'v2', { receivedAt: 1000 })) expect(c.add(pad(l))).toEqual([]);
+    const broken = pad(bookinfoRequest('r2', 'v2')[0]!);
+    expect(() => c.add({ ...broken, line: broken.line.replace(/" 200 /, '" two-hundred ') })).toThrow(/responseCode is not a number/);
+    expect(c.pendingCount).toBe(1);
+    // The next line that parses does: r1 comes back whole.
+    expect(c.add(broken).map((t) => `${t.requestId}:${t.hops.length}`)).toEqual(['r1:4']);
+  });
+
   it('rejects a line too long to hold, as a parse error, and goes on', () => {
     const c = new Correlator();
     expect(() => c.add({ ...captured(bookinfoRequest('long', 'v1')[0]!), line: 'x'.repeat(400_000) })).toThrow(/longer than/);

@@ -11,7 +11,7 @@
 // request's few lines are paired with index arrays rather than maps, and hops have one fixed shape.
 import type { AccessLogLine } from '../backend/types.ts';
 import { LineStore, MAX_LINE_CHARS } from './line-store.ts';
-import { AccessLogParseError, parseAccessLogBytes, scanAccessLogBytes, type AccessLogKey } from './parser.ts';
+import { AccessLogParseError, parseAccessLogBytes, scanAccessLog, scanAccessLogBytes, type AccessLogKey } from './parser.ts';
 import type { AccessLogEntry, Hop, RequestTree, WorkloadRef } from './types.ts';
 
 export type LineSource = AccessLogLine['source'];
@@ -276,11 +276,15 @@ export class Correlator {
     if (line.line.length > MAX_LINE_CHARS) throw new AccessLogParseError(`longer than ${MAX_LINE_CHARS} characters`);
     let evicted = NO_TREES;
     let bytes = this.store.stage(line.line);
-    while (bytes < 0) {
-      // Every page holds lines of pending requests: complete the oldest.
-      if (evicted === NO_TREES) evicted = [];
-      evicted.push(this.evictOldest());
-      bytes = this.store.stage(line.line);
+    if (bytes < 0) {
+      // Every page holds lines of pending requests: complete the oldest to make room, but only
+      // for a line that parses (a throw here would lose the trees completed for it).
+      scanAccessLog(line.line);
+      evicted = [];
+      do {
+        evicted.push(this.evictOldest());
+        bytes = this.store.stage(line.line);
+      } while (bytes < 0);
     }
     const key = scanAccessLogBytes(this.store.stagedBytes, this.store.stagedAt, bytes, line.line);
     this.lastKey = key;

@@ -129,7 +129,7 @@ export async function ingest(): Promise<Figures> {
     'ingest.parse+correlate+aggregate, 2,000-line window, main-thread GC pauses % of its CPU (median run)': Math.round(pipe.gcPausePct),
     'ingest.capture service at full speed, lines per CPU-second, median (target ≥ 500k)': rate(service.median),
     'ingest.capture service at full speed, best': rate(service.best),
-    // What is left of holding requests: the trees built in a flush's burst, and the recent ones kept.
+    // What holding requests still costs: pending ones, and the trees kept for the views.
     'ingest.capture service at full speed, main-thread GC pauses % of its CPU (median run)': Math.round(service.gcPausePct),
     'ingest.verdict': rate(service.median) >= 500_000 ? 'meets target' : 'below target',
   };

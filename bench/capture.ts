@@ -107,9 +107,10 @@ export async function ingest(): Promise<Figures> {
     p.drain(Date.now());
   });
   // Capacity: lines pile up between the 75 ms flushes and for the settle window (held as bytes
-  // outside the JS heap), and requests complete in bursts of thousands. Chunks of up to 64 KiB, as a log
-  // stream's socket delivers them: strings over 128 KiB go to V8's large-object space, where
-  // decoding costs ~50× more per byte here (a 1,000-line chunk cost ~1.2 µs a line, 64 KiB ~0.1).
+  // outside the JS heap), and requests complete in bursts of thousands. Chunks of up to 64 KiB,
+  // as a log stream's socket delivers them: strings over 128 KiB go to V8's large-object space,
+  // where decoding costs ~50× more per byte here (a 1,000-line chunk cost ~1.2 µs a line, 64 KiB
+  // ~0.1).
   const chunks: { bytes: Buffer; sources: AccessLogLine['source'][] }[] = [];
   for (let i = 0; i < lines.length; ) {
     let end = i;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccessLogParseError, parseAccessLog, parseUpstreamCluster, scanAccessLog } from '../../main/core/capture/parser.ts';
+import { AccessLogParseError, hopFieldsOf, parseAccessLog, parseUpstreamCluster, scanAccessLog } from '../../main/core/capture/parser.ts';
 import { RESPONSE_FLAGS, describeFlag } from '../../main/core/capture/flags.ts';
 
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
@@ -183,6 +183,26 @@ describe('scanAccessLog', () => {
       if (key.requestIdAt >= 0) expect(Buffer.from(line).subarray(key.requestIdAt, key.requestIdEnd).toString(), line).toBe(e.requestId);
       else expect(line.trimStart().startsWith('{') || e.requestId === null, line).toBe(true);
     }
+  });
+
+  it('reads the fields a hop is built from as parseAccessLog does, from UTF-8 bytes (every layout, JSON)', () => {
+    const [out] = lines('istio-docs-text-format.log');
+    const utf8 = out!.replace('"curl/7.73.0-DEV"', '"Mozilla/5.0 (한국어)"').replace('/status/418', '/café/418');
+    const hopKeys = ['startTime', 'method', 'path', 'responseCode', 'responseFlags', 'durationMs', 'authority', 'upstreamHost', 'upstreamCluster', 'upstreamLocalAddress', 'downstreamLocalAddress', 'downstreamRemoteAddress', 'requestedServerName'] as const;
+    const bytes = new Uint8Array(1 << 16);
+    let checked = 0;
+    for (const line of [...corpus, utf8, `${utf8}\r`]) {
+      const n = new TextEncoder().encodeInto(line, bytes.subarray(7)).written;
+      if (outcome(() => parseAccessLog(line)) !== 'ok') {
+        expect(outcome(() => hopFieldsOf(bytes, 7, n, line)), line).toBe(outcome(() => parseAccessLog(line)));
+        continue;
+      }
+      const e = parseAccessLog(line);
+      const h = hopFieldsOf(bytes, 7, n, line);
+      for (const k of hopKeys) expect(h[k], `${k} of ${line}`).toEqual(e[k]);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 
   it('reads lines with non-ASCII text (UTF-8 bytes, where byte and character offsets differ) and CRLF endings', () => {

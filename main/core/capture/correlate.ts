@@ -11,8 +11,8 @@
 // request's few lines are paired with index arrays rather than maps, and hops have one fixed shape.
 import type { AccessLogLine } from '../backend/types.ts';
 import { LineStore, MAX_LINE_CHARS } from './line-store.ts';
-import { AccessLogParseError, parseAccessLogBytes, scanAccessLog, scanAccessLogBytes, type AccessLogKey } from './parser.ts';
-import type { AccessLogEntry, Hop, RequestTree, WorkloadRef } from './types.ts';
+import { AccessLogParseError, hopFieldsOf, scanAccessLog, scanAccessLogBytes, type AccessLogKey, type HopFields } from './parser.ts';
+import type { Hop, RequestTree, WorkloadRef } from './types.ts';
 
 export type LineSource = AccessLogLine['source'];
 
@@ -27,7 +27,7 @@ export interface CapturedLine {
 interface ParsedLine {
   line: string;
   source: LineSource;
-  entry: AccessLogEntry;
+  entry: HopFields;
 }
 
 export interface CorrelatorOptions {
@@ -99,7 +99,7 @@ function hostOf(authority: string): string {
 }
 
 /** Up to Istio 1.27 Envoy appended "-shadow" to the authority of mirrored requests (off by default since 1.28). */
-function isShadow(e: AccessLogEntry): boolean {
+function isShadow(e: HopFields): boolean {
   // indexOf first: hostOf() slices, and nearly no authority is a shadow one.
   return e.authority !== null && e.authority.indexOf('-shadow') !== -1 && hostOf(e.authority).endsWith('-shadow');
 }
@@ -418,7 +418,7 @@ export class Correlator {
       const bytes = p.lines[k + 1] as number;
       const line = this.store.text(handle, bytes);
       // Checked on arrival (add), so this parses.
-      const entry = parseAccessLogBytes(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line);
+      const entry = hopFieldsOf(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line);
       (entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push({ line, source: p.lines[k + 2] as LineSource, entry });
     }
     // Lines arrive per proxy stream, not in call order; pairing goes in call order.
@@ -506,7 +506,7 @@ export class Correlator {
   }
 
   /** The client of an inbound line nobody's outbound line matched: the pod behind its remote address. */
-  private clientOf(ie: AccessLogEntry): WorkloadRef {
+  private clientOf(ie: HopFields): WorkloadRef {
     const ip = ipOf(ie.downstreamRemoteAddress);
     const pod = ip ? this.pods.get(ip) : undefined;
     return pod ? this.refs.ofPod(pod) : { workload: ip ?? 'unknown', app: null, version: null, namespace: null, service: null };

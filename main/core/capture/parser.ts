@@ -284,7 +284,7 @@ function checkText(): void {
 /**
  * The entry of the TEXT line checkText() last passed. With `full` false only the HopFields are
  * read, the others left null: a busy capture builds every line into a hop, and the strings of
- * the fields no hop uses were ~8% of its CPU.
+ * the fields no hop uses cost it a few percent of its CPU.
  */
 function textEntry(full: boolean): AccessLogEntry {
   const L = layout;

@@ -45,7 +45,7 @@ export class LineStore {
 
   /**
    * Writes `line` (at most MAX_LINE_CHARS long) after the last one, not yet kept: it can be read
-   * in place (stagedPage, stagedAt) and then kept or overwritten by the next stage(). Returns its
+   * in place (stagedBytes, stagedAt) and then kept or overwritten by the next stage(). Returns its
    * byte length, or -1 when every page holds live lines: release some and try again.
    */
   stage(line: string): number {

@@ -62,7 +62,7 @@ export class CapturePipeline {
     this.aggregator = new Aggregator({ windowSec: opts.windowSec ?? 60 });
   }
 
-  /** Returns the trees the correlation cap completed early (already aggregated). */
+  /** Returns the trees completed early to make room for this line (already aggregated). */
   ingest(l: AccessLogLine): RequestTree[] {
     this.received++;
     let evicted;

@@ -22,7 +22,7 @@ const SPARE_PAGES = 2;
  * The UTF-8 methods Buffer's write() and toString() end in, after normalizing their arguments
  * (which took ~10% of a busy capture's CPU). Undocumented, and stable since Node 0.x.
  */
-export interface Page extends Buffer {
+interface Page extends Buffer {
   utf8Write(text: string, offset: number): number;
   utf8Slice(start: number, end: number): string;
 }

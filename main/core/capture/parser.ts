@@ -409,19 +409,13 @@ function scanLoaded(): AccessLogKey {
     requestIdEnd: requestId === null ? -1 : tokEnd[id]!,
     startTime: str(0),
     durationMs: int(layout.bytesReceived + 2, 'durationMs'),
-    inbound: isInbound(tail),
+    inbound: isInbound(str(tail)),
     downstreamLocalAddress: str(tail + 2),
   };
 }
 
-const INBOUND = encoder.encode('inbound|');
-
-/** Whether field k names an inbound cluster (`inbound|…`), read from the bytes. */
-function isInbound(k: number): boolean {
-  const s = base + tokStart[k]!;
-  if (tokEnd[k]! - tokStart[k]! < INBOUND.length) return false;
-  for (let j = 0; j < INBOUND.length; j++) if (src[s + j] !== INBOUND[j]) return false;
-  return true;
+function isInbound(cluster: string | null): boolean {
+  return cluster !== null && cachedCluster(cluster).direction === 'inbound';
 }
 
 /**
@@ -439,17 +433,18 @@ export function scanAccessLogBytes(bytes: Uint8Array, start: number, byteLength:
   return scanLoaded();
 }
 
-function parseLoaded(format: AccessLogFormat): AccessLogEntry {
+/** Parses the loaded line; with `full` false a TEXT line's fields other than HopFields are left null. */
+function parseLoaded(format: AccessLogFormat, full: boolean): AccessLogEntry {
   const first = firstByte();
   if (format === 'json' || (format === 'auto' && src[base + first] === 123 /* { */)) return parseJson(text);
   checkText();
-  return textEntry(true);
+  return textEntry(full);
 }
 
 /** Parses one access-log line. Throws AccessLogParseError naming what is wrong. */
 export function parseAccessLog(line: string, format: AccessLogFormat = 'auto'): AccessLogEntry {
   load(line);
-  return parseLoaded(format);
+  return parseLoaded(format, true);
 }
 
 /** The fields of an access-log line a request hop is built from (correlate.ts). */
@@ -464,7 +459,5 @@ export type HopFields = Pick<
  */
 export function hopFieldsOf(bytes: Uint8Array, start: number, byteLength: number, line: string): HopFields {
   loadBytes(bytes, start, byteLength, line);
-  if (src[base + firstByte()] === 123 /* { */) return parseJson(text);
-  checkText();
-  return textEntry(false);
+  return parseLoaded('auto', false);
 }

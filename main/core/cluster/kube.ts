@@ -10,6 +10,7 @@ import YAML from 'yaml';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../events.ts';
 import type { ApplyOutcome, DiffEntry, KubeObject, ManifestDoc, ObjectRef, WaitCondition, WaitResult } from '../backend/types.ts';
+import { LogLines, type LogLine } from './log-lines.ts';
 import { explainPods, isPodReady, summarize, type EventJson, type PodJson } from './diagnose.ts';
 
 export const FIELD_MANAGER = 'meshwalk';
@@ -132,20 +133,6 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** Delay before reconnecting after a dropped stream. */
   retryMs?: number;
-}
-
-export interface LogLine {
-  text: string;
-  /** RFC3339 timestamp the kubelet put on the line. */
-  time?: string;
-}
-
-/** RFC3339(Nano) → comparable nanoseconds (the kubelet trims trailing zeros, so strings do not sort). */
-export function timestampNanos(ts: string): bigint {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(ts);
-  if (!m) return -1n;
-  const secs = BigInt(Math.floor(Date.parse(m[1] + m[3]) / 1000));
-  return secs * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0').slice(0, 9) || '0');
 }
 
 export class Kube {
@@ -383,43 +370,25 @@ export class Kube {
    */
   async followLogs(namespace: string, pod: string, container: string, onLine: (l: LogLine) => void, opts: { signal?: AbortSignal; sinceTime?: string; tailLines?: number; retryMs?: number } = {}): Promise<void> {
     const log = new Log(this.kc);
-    let lastTs: bigint = -1n;
-    let lastTsLines = new Set<string>();
-    let sinceTime = opts.sinceTime;
+    // One across resumes: it knows what was delivered, so a resumed stream repeats nothing.
+    const lines = new LogLines(opts.sinceTime);
     let failures = 0;
     while (!opts.signal?.aborted) {
-      let partial = '';
+      // A line cut off by a dropped stream comes again, whole, in the resumed one.
+      lines.discard();
       let got = false;
-      const deliver = (raw: string) => {
-        const sp = raw.indexOf(' ');
-        const ts = sp > 0 ? raw.slice(0, sp) : '';
-        const n = timestampNanos(ts);
-        const text = n >= 0n ? raw.slice(sp + 1) : raw;
-        if (n >= 0n) {
-          if (n < lastTs) return;
-          if (n === lastTs) {
-            if (lastTsLines.has(text)) return;
-          } else {
-            lastTs = n;
-            lastTsLines = new Set();
-          }
-          lastTsLines.add(text);
-          sinceTime = ts;
-        }
+      const deliver = (l: LogLine) => {
         got = true;
-        onLine({ text, time: n >= 0n ? ts : undefined });
+        onLine(l);
       };
       const ended = new Promise<unknown>((resolve) => {
         const sink = new Writable({
           write(chunk: Buffer, _enc, cb) {
-            const lines = (partial + chunk.toString('utf8')).split('\n');
-            partial = lines.pop() ?? '';
-            for (const l of lines) if (l) deliver(l.replace(/\r$/, ''));
+            lines.push(chunk, deliver);
             cb();
           },
           final(cb) {
-            if (partial) deliver(partial);
-            partial = '';
+            lines.end(deliver);
             cb();
             resolve(null);
           },
@@ -430,9 +399,9 @@ export class Kube {
           .log(namespace, pod, container, sink, {
             follow: true,
             timestamps: true,
-            // sinceTime is whole seconds; the timestamp check above drops what we already have.
-            sinceTime: sinceTime ? new Date(Math.floor(Date.parse(sinceTime) / 1000) * 1000).toISOString().replace('.000Z', 'Z') : undefined,
-            tailLines: sinceTime ? undefined : opts.tailLines,
+            // sinceTime is whole seconds; LogLines drops what was already delivered.
+            sinceTime: lines.sinceTime ? new Date(Math.floor(Date.parse(lines.sinceTime) / 1000) * 1000).toISOString().replace('.000Z', 'Z') : undefined,
+            tailLines: lines.sinceTime ? undefined : opts.tailLines,
           })
           .then((controller) => {
             const abort = () => {

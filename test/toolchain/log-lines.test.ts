@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LogLines, Timestamp, type LogLine } from '../../main/core/cluster/log-lines.ts';
+
+// Access-log lines from the Istio docs (test/fixtures/capture/README.md), behind the timestamps
+// the kubelet adds with `timestamps=true` (RFC3339Nano: trailing zeros trimmed).
+const [out, inn] = readFileSync(path.join(import.meta.dirname, '../fixtures/capture/istio-docs-text-format.log'), 'utf8').split('\n') as [string, string];
+
+function collect(lines: LogLines, chunks: (string | Uint8Array)[], end = false): LogLine[] {
+  const got: LogLine[] = [];
+  for (const c of chunks) lines.push(typeof c === 'string' ? Buffer.from(c) : c, (l) => got.push(l));
+  if (end) lines.end((l) => got.push(l));
+  return got;
+}
+
+describe('kubelet timestamps', () => {
+  const read = (ts: string) => {
+    const t = new Timestamp();
+    return t.read(`x ${ts}`, 2, ts.length + 2) ? [t.sec, t.nanos] : null;
+  };
+
+  it('reads RFC3339Nano, with trimmed fractions, offsets and extra digits', () => {
+    expect(read('2026-11-24T10:00:00.2Z')).toEqual([Date.parse('2026-11-24T10:00:00Z') / 1000, 200_000_000]);
+    expect(read('2026-11-24T10:00:00.100Z')).toEqual([Date.parse('2026-11-24T10:00:00Z') / 1000, 100_000_000]);
+    expect(read('2026-11-24T10:00:00.999999999Z')).toEqual([Date.parse('2026-11-24T10:00:00Z') / 1000, 999_999_999]);
+    expect(read('2026-11-24T10:00:01Z')).toEqual([Date.parse('2026-11-24T10:00:01Z') / 1000, 0]);
+    expect(read('2026-11-24T19:00:00.5+09:00')).toEqual([Date.parse('2026-11-24T10:00:00Z') / 1000, 500_000_000]);
+    expect(read('2026-11-24T10:00:00.1234567891Z')).toEqual([Date.parse('2026-11-24T10:00:00Z') / 1000, 123_456_789]);
+  });
+
+  it('refuses what is not a timestamp, even after a second it has cached', () => {
+    const t = new Timestamp();
+    expect(t.read('2026-11-24T10:00:00Z', 0, 20)).toBe(true);
+    for (const bad of ['[2020-11-25T21:26:18.409Z]', '2026-11-24T10:00:00.Z', '2026-11-24T10:00:00', '2026-11-24T10:00:00.1X', '2026-11-24 10:00:00Z', '2026-1a-24T10:00:00Z', 'warning: x']) {
+      expect(t.read(bad, 0, bad.length), bad).toBe(false);
+    }
+    expect([t.sec, t.nanos]).toEqual([Date.parse('2026-11-24T10:00:00Z') / 1000, 0]);
+  });
+});
+
+describe('a followed log as lines', () => {
+  it('strips timestamps, splits lines across chunks and CRLF, and keeps a character split between chunks whole', () => {
+    const bytes = Buffer.from(`2026-11-24T10:00:00.1Z ${out}\r\n2026-11-24T10:00:00.2Z ${inn.replace('curl/7.73.0-DEV', 'curl/한국어')}\n`);
+    const cut = bytes.indexOf(Buffer.from('한')) + 1; // inside the first character's three bytes
+    const lines = new LogLines();
+    const got = collect(lines, [bytes.subarray(0, 40), bytes.subarray(40, cut), bytes.subarray(cut)]);
+    expect(got).toEqual([
+      { text: out, time: '2026-11-24T10:00:00.1Z' },
+      { text: inn.replace('curl/7.73.0-DEV', 'curl/한국어'), time: '2026-11-24T10:00:00.2Z' },
+    ]);
+    expect(lines.sinceTime).toBe('2026-11-24T10:00:00.2Z');
+  });
+
+  it('passes lines without a timestamp through, and delivers a last line without a newline at the end', () => {
+    const lines = new LogLines();
+    expect(collect(lines, ['envoy started\n\n2026-11-24T10:00:00Z ', out], true)).toEqual([{ text: 'envoy started' }, { text: out, time: '2026-11-24T10:00:00Z' }]);
+  });
+
+  it('a resumed stream repeats nothing: older lines are dropped, and lines of the last timestamp by text', () => {
+    const lines = new LogLines();
+    const first = collect(lines, [`2026-11-24T10:00:00.100Z ${out}\n2026-11-24T10:00:00.2Z ${inn}\n2026-11-24T10:00:00.2Z [x] same time\n2026-11-24T10:00:00.3Z [cut`]);
+    expect(first.map((l) => l.text)).toEqual([out, inn, '[x] same time']);
+    // The stream drops mid-line; the resume (sinceTime 10:00:00, whole seconds) sends the second again.
+    lines.discard();
+    const again = collect(lines, [`2026-11-24T10:00:00.1Z ${out}\n2026-11-24T10:00:00.200000000Z ${inn}\n2026-11-24T10:00:00.2Z [y] new at the same time\n2026-11-24T10:00:00.2Z [x] same time\n2026-11-24T10:00:00.3Z [cut] whole\n2026-11-24T10:00:01.000000001Z [c] third\n`]);
+    expect(again.map((l) => l.text)).toEqual(['[y] new at the same time', '[cut] whole', '[c] third']);
+    expect(lines.sinceTime).toBe('2026-11-24T10:00:01.000000001Z');
+  });
+
+  it('drops what is older than the sinceTime it starts from (the API server starts at its whole second)', () => {
+    const lines = new LogLines('2026-11-24T10:00:00.5Z');
+    expect(collect(lines, ['2026-11-24T10:00:00.4Z [a] before\n2026-11-24T10:00:00.5Z [b] at\n2026-11-24T10:00:00.6Z [c] after\n']).map((l) => l.text)).toEqual(['[b] at', '[c] after']);
+  });
+});

@@ -5,12 +5,14 @@
 // makes the hop. Memory is bounded: a request is finished once it has been quiet for `settleMs`,
 // and at most `maxPending` requests are held.
 //
-// Objects that outlive a scavenge are what cost a busy capture, so a pending request holds its
-// lines as bytes outside the JS heap (line-store.ts; checked on arrival, parsed when the request
-// is built), and building allocates little: workload refs are shared between trees (frozen), a
-// request's few lines are paired with index arrays rather than maps, and hops have one fixed shape.
+// Objects that outlive a scavenge are what cost a busy capture, so a pending request is a slot in
+// typed arrays (pending.ts) and its lines are bytes outside the JS heap (line-store.ts; checked on
+// arrival, parsed when the request is built), and building allocates little: workload refs are
+// shared between trees (frozen), a request's few lines are paired with index arrays rather than
+// maps, and hops have one fixed shape.
 import type { AccessLogLine } from '../backend/types.ts';
 import { LineStore, MAX_LINE_CHARS } from './line-store.ts';
+import { PendingRequests } from './pending.ts';
 import { AccessLogParseError, hopFieldsOf, scanAccessLog, scanAccessLogBytes, type AccessLogKey, type HopFields } from './parser.ts';
 import type { Hop, RequestTree, WorkloadRef } from './types.ts';
 
@@ -39,15 +41,6 @@ export interface CorrelatorOptions {
   maxPods?: number;
   /** MiB of pending lines held (line-store.ts); the oldest requests are completed early beyond this. */
   maxPendingMiB?: number;
-}
-
-interface Pending {
-  id: string;
-  /** Per line, three entries: its handle in the line store, its byte length, its source. */
-  lines: (number | LineSource)[];
-  lastAt: number;
-  /** Got a line since the last takeDirty(). */
-  dirty: boolean;
 }
 
 const MAX_LINES_PER_REQUEST = 256;
@@ -234,7 +227,7 @@ function sameWorkload(a: LineSource, b: LineSource): boolean {
 }
 
 export class Correlator {
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new PendingRequests();
   /** Pod IP → the proxy that logged from it (learned from every line's source). */
   private readonly pods = new Map<string, LineSource>();
   /** Users the app sent requests for (end-user is not in the access log). */
@@ -290,14 +283,11 @@ export class Correlator {
     this.lastKey = key;
     this.learnPod(line.source, key);
     const id = key.requestId ?? `tcp-${++this.tcpSeq}`;
-    let p = this.pending.get(id);
-    if (!p) {
-      // The id as a string of its own: a view of the line would keep the line's whole chunk alive.
-      p = { id: key.requestIdAt < 0 ? id : this.store.stagedText(key.requestIdAt, key.requestIdEnd), lines: [], lastAt: line.receivedAt, dirty: true };
-      this.pending.set(p.id, p);
-    } else p.dirty = true;
-    if (p.lines.length < MAX_LINES_PER_REQUEST * 3) p.lines.push(this.store.keep(), bytes, line.source);
-    if (line.receivedAt > p.lastAt) p.lastAt = line.receivedAt;
+    let s = this.pending.slotOf(id);
+    // The id as a string of its own: a view of the line would keep the line's whole chunk alive.
+    if (s === undefined) s = this.pending.open(key.requestIdAt < 0 ? id : this.store.stagedText(key.requestIdAt, key.requestIdEnd), line.receivedAt);
+    else this.pending.touch(s, line.receivedAt);
+    if (this.pending.lineCount(s) < MAX_LINES_PER_REQUEST) this.pending.addLine(s, this.store.keep(), bytes, line.source);
     while (this.pending.size > this.maxPending) {
       if (evicted === NO_TREES) evicted = [];
       evicted.push(this.evictOldest());
@@ -306,9 +296,8 @@ export class Correlator {
   }
 
   private evictOldest(): RequestTree {
-    const oldest = this.pending.values().next().value;
+    const oldest = this.pending.oldest();
     if (oldest === undefined) throw new Error('line store full with no pending request');
-    this.pending.delete(oldest.id);
     return this.finish(oldest);
   }
 
@@ -317,12 +306,8 @@ export class Correlator {
    * of them (a flag per request rather than a set of ids: no work per line beyond setting it).
    */
   takeDirty(limit = Infinity): RequestTree[] {
-    const dirty: Pending[] = [];
-    for (const p of this.pending.values()) {
-      if (!p.dirty) continue;
-      p.dirty = false;
-      dirty.push(p);
-    }
+    const dirty: number[] = [];
+    for (const s of this.pending.inOrder()) if (this.pending.takeDirty(s)) dirty.push(s);
     const from = Math.max(0, dirty.length - limit);
     const out: RequestTree[] = [];
     for (let k = from; k < dirty.length; k++) out.push(this.build(dirty[k]!, false));
@@ -338,10 +323,9 @@ export class Correlator {
     // A full scan: the map is in arrival order, not update order (moving entries on every line
     // leaves holes that make iteration from the front slow). Pending requests are few.
     let n = 0;
-    for (const p of this.pending.values()) {
-      if (now - p.lastAt < this.settleMs) continue;
-      this.pending.delete(p.id);
-      done(this.finish(p));
+    for (const s of this.pending.inOrder()) {
+      if (now - this.pending.lastAtOf(s) < this.settleMs) continue;
+      done(this.finish(s));
       n++;
     }
     if (this.pending.size === 0) this.store.trim();
@@ -350,8 +334,8 @@ export class Correlator {
 
   /** Completes everything still pending. */
   drain(): RequestTree[] {
-    const done = [...this.pending.values()].map((p) => this.finish(p));
-    this.pending.clear();
+    const done: RequestTree[] = [];
+    for (const s of this.pending.inOrder()) done.push(this.finish(s));
     return done;
   }
 
@@ -362,10 +346,12 @@ export class Correlator {
     this.refs.clear();
   }
 
-  private finish(p: Pending): RequestTree {
-    const t = this.build(p, true);
-    this.users.delete(p.id);
-    for (let k = 0; k < p.lines.length; k += 3) this.store.release(p.lines[k] as number);
+  /** Builds a request's final tree and forgets the request. */
+  private finish(s: number): RequestTree {
+    const t = this.build(s, true);
+    this.users.delete(t.requestId);
+    for (let r = this.pending.firstLine(s); r !== -1; r = this.pending.nextLine(r)) this.store.release(this.pending.lineHandle(r));
+    this.pending.close(s);
     return t;
   }
 
@@ -410,16 +396,17 @@ export class Correlator {
     return this.refs.ofName(`external|${name}`, () => ({ workload: name, app: null, version: null, namespace: null, service: null }));
   }
 
-  private build(p: Pending, complete: boolean): RequestTree {
+  private build(s: number, complete: boolean): RequestTree {
     const outs: ParsedLine[] = [];
     const ins: ParsedLine[] = [];
-    for (let k = 0; k < p.lines.length; k += 3) {
-      const handle = p.lines[k] as number;
-      const bytes = p.lines[k + 1] as number;
+    const pending = this.pending;
+    for (let r = pending.firstLine(s); r !== -1; r = pending.nextLine(r)) {
+      const handle = pending.lineHandle(r);
+      const bytes = pending.lineBytes(r);
       const line = this.store.text(handle, bytes);
       // Checked on arrival (add), so this parses.
       const entry = hopFieldsOf(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line);
-      (entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push({ line, source: p.lines[k + 2] as LineSource, entry });
+      (entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push({ line, source: pending.lineSource(r), entry });
     }
     // Lines arrive per proxy stream, not in call order; pairing goes in call order.
     sortIfNeeded(ins, byLineStart);
@@ -478,13 +465,14 @@ export class Correlator {
       hops.splice(hops.indexOf(first), 1);
       hops.unshift(first);
     }
+    const requestId = pending.id(s);
     return {
-      requestId: p.id,
+      requestId,
       startTime: first?.startTime ?? null,
-      user: this.users.get(p.id) ?? null,
+      user: this.users.get(requestId) ?? null,
       hops,
       status: first && !first.mirror ? first.status : 0,
-      receivedAt: p.lastAt,
+      receivedAt: pending.lastAtOf(s),
       complete,
     };
   }

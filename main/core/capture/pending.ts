@@ -1,0 +1,169 @@
+// The correlator's pending requests, held in typed arrays. At full speed a request waits out the
+// settle window and the next flush (hundreds of milliseconds): as an object with an array of its
+// lines, each request outlived V8's young generation and was copied into old space. Here a request
+// costs a map entry and its id string; its lines are records linked through typed arrays, which
+// the collector never scans.
+import type { AccessLogLine } from '../backend/types.ts';
+
+type LineSource = AccessLogLine['source'];
+
+/** Marks the end of a request's line list, and an empty free list. */
+const NONE = -1;
+
+function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
+  if (size <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(size, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+export class PendingRequests {
+  /** Request id → slot, in arrival order (a Map keeps insertion order). */
+  private readonly slots = new Map<string, number>();
+  private readonly ids: (string | undefined)[] = [];
+  private lastAt = new Float64Array(256);
+  private dirty = new Uint8Array(256);
+  private first = new Int32Array(256);
+  private last = new Int32Array(256);
+  private count = new Int32Array(256);
+  private readonly freeSlots: number[] = [];
+  private slotTop = 0;
+  // Line records: a kept line's handle in the line store, its byte length, its source, the next
+  // line of its request. Freed records are chained through `next`.
+  private handle = new Int32Array(1024);
+  private bytes = new Int32Array(1024);
+  private next = new Int32Array(1024);
+  private readonly sources: (LineSource | undefined)[] = [];
+  private freeLines = NONE;
+  private lineTop = 0;
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  slotOf(id: string): number | undefined {
+    return this.slots.get(id);
+  }
+
+  /** A new request, last in arrival order. */
+  open(id: string, at: number): number {
+    let s = this.freeSlots.pop();
+    if (s === undefined) {
+      s = this.slotTop++;
+      if (s >= this.lastAt.length) {
+        const n = s + 1;
+        this.lastAt = grow(this.lastAt, n);
+        this.dirty = grow(this.dirty, n);
+        this.first = grow(this.first, n);
+        this.last = grow(this.last, n);
+        this.count = grow(this.count, n);
+      }
+    }
+    this.slots.set(id, s);
+    this.ids[s] = id;
+    this.lastAt[s] = at;
+    this.dirty[s] = 1;
+    this.first[s] = this.last[s] = NONE;
+    this.count[s] = 0;
+    return s;
+  }
+
+  /** Appends a line to a request and marks it changed. */
+  addLine(s: number, handle: number, bytes: number, source: LineSource): void {
+    let r = this.freeLines;
+    if (r !== NONE) this.freeLines = this.next[r]!;
+    else {
+      r = this.lineTop++;
+      if (r >= this.handle.length) {
+        this.handle = grow(this.handle, r + 1);
+        this.bytes = grow(this.bytes, r + 1);
+        this.next = grow(this.next, r + 1);
+      }
+    }
+    this.handle[r] = handle;
+    this.bytes[r] = bytes;
+    this.next[r] = NONE;
+    this.sources[r] = source;
+    if (this.last[s] === NONE) this.first[s] = r;
+    else this.next[this.last[s]!] = r;
+    this.last[s] = r;
+    this.count[s]!++;
+  }
+
+  /** Notes a line's arrival (kept or not): the request is changed and not yet quiet. */
+  touch(s: number, at: number): void {
+    this.dirty[s] = 1;
+    if (at > this.lastAt[s]!) this.lastAt[s] = at;
+  }
+
+  /** Slots in arrival order (removing the current one while iterating is allowed). */
+  inOrder(): MapIterator<number> {
+    return this.slots.values();
+  }
+
+  /** The slot of the oldest request, or undefined when none is pending. */
+  oldest(): number | undefined {
+    return this.slots.values().next().value;
+  }
+
+  id(s: number): string {
+    return this.ids[s]!;
+  }
+
+  lastAtOf(s: number): number {
+    return this.lastAt[s]!;
+  }
+
+  lineCount(s: number): number {
+    return this.count[s]!;
+  }
+
+  /** Clears the request's changed mark; returns whether it was set. */
+  takeDirty(s: number): boolean {
+    const d = this.dirty[s] === 1;
+    this.dirty[s] = 0;
+    return d;
+  }
+
+  /** The request's first line record, then `nextLine()` until NONE (-1). */
+  firstLine(s: number): number {
+    return this.first[s]!;
+  }
+
+  nextLine(r: number): number {
+    return this.next[r]!;
+  }
+
+  lineHandle(r: number): number {
+    return this.handle[r]!;
+  }
+
+  lineBytes(r: number): number {
+    return this.bytes[r]!;
+  }
+
+  lineSource(r: number): LineSource {
+    return this.sources[r]!;
+  }
+
+  /** Forgets a request and frees its line records. */
+  close(s: number): void {
+    this.slots.delete(this.ids[s]!);
+    this.ids[s] = undefined;
+    for (let r = this.first[s]!; r !== NONE; ) {
+      const n = this.next[r]!;
+      this.sources[r] = undefined;
+      this.next[r] = this.freeLines;
+      this.freeLines = r;
+      r = n;
+    }
+    this.freeSlots.push(s);
+  }
+
+  clear(): void {
+    this.slots.clear();
+    this.ids.length = this.sources.length = this.freeSlots.length = 0;
+    this.slotTop = this.lineTop = 0;
+    this.freeLines = NONE;
+  }
+}

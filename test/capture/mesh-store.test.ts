@@ -1,7 +1,8 @@
 // The Mesh view's store (renderer/views/mesh/store.ts) is plain TypeScript: tested here in Node.
 import { describe, expect, it, vi } from 'vitest';
 import { correlateLines, Correlator } from '../../main/core/capture/correlate.ts';
-import { MAX_MARKERS, MAX_TREES, MeshStore, badgesFor } from '../../renderer/views/mesh/store.ts';
+import { MAX_MARKERS, MeshStore, badgesFor } from '../../renderer/views/mesh/store.ts';
+import { VIEW_TREES } from '../../main/core/capture/types.ts';
 import { layoutGraph } from '../../renderer/views/mesh/layout.ts';
 import type { RequestTree } from '../../main/core/capture/types.ts';
 import { bookinfoRequest } from './bookinfo-lines.ts';
@@ -47,7 +48,7 @@ describe('MeshStore', () => {
     const s = new MeshStore();
     for (let b = 0; b < 5; b++) s.applyRequests(trees(150, 'v1', `b${b}-`));
     const snap = s.getSnapshot();
-    expect(snap.trees).toHaveLength(MAX_TREES);
+    expect(snap.trees).toHaveLength(VIEW_TREES);
     expect(snap.trees[0]!.requestId).toBe('b4-149');
     expect(snap.markers.length).toBeLessThanOrEqual(MAX_MARKERS);
     expect(snap.edges.find((x) => x.id === 'productpage@v1->reviews@v1')!.count).toBe(750);

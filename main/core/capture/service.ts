@@ -8,14 +8,14 @@ import type { BackendHub } from '../backend/hub.ts';
 import type { AccessLogLine, MeshBackend } from '../backend/types.ts';
 import { formatFlows, type FlowFilter } from './flow-tail.ts';
 import { CapturePipeline } from './pipeline.ts';
-import type { RequestTree } from './types.ts';
+import { VIEW_TREES, type RequestTree } from './types.ts';
 
 export interface CaptureServiceOptions {
   requestsEveryMs?: number;
   statsEveryMs?: number;
   /** Request trees sent to the views kept for replay, the flow tail and views opened later. */
   keepTrees?: number;
-  /** Most request trees in one `capture.requests` event. */
+  /** Most request trees in one `capture.requests` event (default: as many as a view holds). */
   maxPerBatch?: number;
 }
 
@@ -43,7 +43,7 @@ export class CaptureService {
     opts: CaptureServiceOptions = {},
   ) {
     this.keepTrees = opts.keepTrees ?? 2_000;
-    this.maxPerBatch = opts.maxPerBatch ?? 400;
+    this.maxPerBatch = opts.maxPerBatch ?? VIEW_TREES;
     // Follow whichever backend becomes active, without creating one ourselves at start-up.
     this.offHub = backends.onChange((b) => this.attach(b));
     this.timers.push(setInterval(() => this.flushRequests(), opts.requestsEveryMs ?? 75));

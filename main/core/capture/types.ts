@@ -1,6 +1,12 @@
 // Data shapes of the capture pipeline, shared by the parser, correlation, aggregation, lab checks
 // and the views. The field names of AccessLogEntry are also the `meshwalk capture parse` output.
 
+/**
+ * Request trees a view holds (the newest). A `capture.requests` batch carries no more: under a
+ * flood, more would be dropped on arrival.
+ */
+export const VIEW_TREES = 200;
+
 export interface UpstreamCluster {
   raw: string;
   direction: 'inbound' | 'outbound' | 'other';

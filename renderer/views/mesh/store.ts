@@ -3,9 +3,8 @@
 // from snapshots of this store, so a long capture does not grow the renderer's memory.
 import type { CaptureDiagnostics, CaptureStats } from '../../../main/core/api/capture.ts';
 import { isError, nodeId, nodeKind } from '../../../main/core/capture/aggregate.ts';
-import type { Hop, RequestTree, WorkloadRef } from '../../../main/core/capture/types.ts';
+import { VIEW_TREES, type Hop, type RequestTree, type WorkloadRef } from '../../../main/core/capture/types.ts';
 
-export const MAX_TREES = 200;
 export const MAX_MARKERS = 80;
 const MARKER_MS = 900;
 const HOP_STAGGER_MS = 220;
@@ -174,7 +173,7 @@ export class MeshStore {
       });
     });
     if (this.markers.length > MAX_MARKERS) this.markers = this.markers.slice(-MAX_MARKERS);
-    this.trees = trimMap(this.trees, MAX_TREES);
+    this.trees = trimMap(this.trees, VIEW_TREES);
     this.seenHops = trimMap(this.seenHops, MAX_SEEN);
     if (this.pendingLatency.length > 500) this.pendingLatency.splice(0, this.pendingLatency.length - 500);
     this.changed();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccessLogParseError, hopFieldsOf, parseAccessLog, parseUpstreamCluster, scanAccessLog } from '../../main/core/capture/parser.ts';
+import { AccessLogParseError, HOP_SLOTS, hopFieldsAt, keepHopOffsets, parseAccessLog, parseUpstreamCluster, scanAccessLog, scanAccessLogBytes } from '../../main/core/capture/parser.ts';
 import { RESPONSE_FLAGS, describeFlag } from '../../main/core/capture/flags.ts';
 
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
@@ -185,7 +185,7 @@ describe('scanAccessLog', () => {
     }
   });
 
-  it('reads the fields a hop is built from as parseAccessLog does, from UTF-8 bytes (every layout, JSON)', () => {
+  it('reads the fields a hop is built from as parseAccessLog does, from UTF-8 bytes and the offsets noted when the line was checked (every layout, JSON)', () => {
     const [out] = lines('istio-docs-text-format.log');
     const utf8 = out!.replace('"curl/7.73.0-DEV"', '"Mozilla/5.0 (한국어)"').replace('/status/418', '/café/418');
     const hopKeys = ['startTime', 'method', 'path', 'responseCode', 'responseFlags', 'durationMs', 'authority', 'upstreamHost', 'upstreamCluster', 'upstreamLocalAddress', 'downstreamLocalAddress', 'downstreamRemoteAddress', 'requestedServerName'] as const;
@@ -193,12 +193,15 @@ describe('scanAccessLog', () => {
     let checked = 0;
     for (const line of [...corpus, utf8, `${utf8}\r`]) {
       const n = new TextEncoder().encodeInto(line, bytes.subarray(7)).written;
-      if (outcome(() => parseAccessLog(line)) !== 'ok') {
-        expect(outcome(() => hopFieldsOf(bytes, 7, n, line)), line).toBe(outcome(() => parseAccessLog(line)));
-        continue;
-      }
+      // A line is checked on arrival; one that fails is never built.
+      const parsed = outcome(() => parseAccessLog(line));
+      expect(outcome(() => scanAccessLogBytes(bytes, 7, n, line)), line).toBe(parsed);
+      if (parsed !== 'ok') continue;
+      const offsets = new Int32Array(3 * HOP_SLOTS).fill(99);
+      keepHopOffsets(offsets, HOP_SLOTS);
+      parseAccessLog(corpus[0]!); // other lines are parsed in between, as when requests are built
       const e = parseAccessLog(line);
-      const h = hopFieldsOf(bytes, 7, n, line);
+      const h = hopFieldsAt(bytes, 7, n, line, offsets, HOP_SLOTS);
       for (const k of hopKeys) expect(h[k], `${k} of ${line}`).toEqual(e[k]);
       checked++;
     }

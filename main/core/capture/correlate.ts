@@ -6,14 +6,14 @@
 // and at most `maxPending` requests are held.
 //
 // Objects that outlive a scavenge are what cost a busy capture, so a pending request is a slot in
-// typed arrays (pending.ts) and its lines are bytes outside the JS heap (line-store.ts; checked on
-// arrival, parsed when the request is built), and building allocates little: workload refs are
-// shared between trees (frozen), a request's few lines are paired with index arrays rather than
-// maps, and hops have one fixed shape.
+// typed arrays (pending.ts) and its lines are bytes outside the JS heap (line-store.ts). A line is
+// checked once, on arrival, which notes where its fields are; building slices them from the bytes.
+// Building allocates little: workload refs are shared between trees (frozen), a request's few
+// lines are paired with index arrays rather than maps, and hops have one fixed shape.
 import type { AccessLogLine } from '../backend/types.ts';
 import { LineStore, MAX_LINE_CHARS } from './line-store.ts';
 import { PendingRequests } from './pending.ts';
-import { AccessLogParseError, hopFieldsOf, scanAccessLog, scanAccessLogBytes, type AccessLogKey, type HopFields } from './parser.ts';
+import { AccessLogParseError, HOP_SLOTS, hopFieldsAt, keepHopOffsets, scanAccessLog, scanAccessLogBytes, type AccessLogKey, type HopFields } from './parser.ts';
 import type { Hop, RequestTree, WorkloadRef } from './types.ts';
 
 export type LineSource = AccessLogLine['source'];
@@ -287,7 +287,10 @@ export class Correlator {
     // The id as a string of its own: a view of the line would keep the line's whole chunk alive.
     if (s === undefined) s = this.pending.open(key.requestIdAt < 0 ? id : this.store.stagedText(key.requestIdAt, key.requestIdEnd), line.receivedAt);
     else this.pending.touch(s, line.receivedAt);
-    if (this.pending.lineCount(s) < MAX_LINES_PER_REQUEST) this.pending.addLine(s, this.store.keep(), bytes, line.source);
+    if (this.pending.lineCount(s) < MAX_LINES_PER_REQUEST) {
+      const r = this.pending.addLine(s, this.store.keep(), bytes, line.source);
+      keepHopOffsets(this.pending.offsets, r * HOP_SLOTS);
+    }
     while (this.pending.size > this.maxPending) {
       if (evicted === NO_TREES) evicted = [];
       evicted.push(this.evictOldest());
@@ -404,8 +407,8 @@ export class Correlator {
       const handle = pending.lineHandle(r);
       const bytes = pending.lineBytes(r);
       const line = this.store.text(handle, bytes);
-      // Checked on arrival (add), so this parses.
-      const entry = hopFieldsOf(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line);
+      // Checked on arrival (add), which noted where the fields are.
+      const entry = hopFieldsAt(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line, pending.offsets, r * HOP_SLOTS);
       (entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push({ line, source: pending.lineSource(r), entry });
     }
     // Lines arrive per proxy stream, not in call order; pairing goes in call order.

@@ -281,12 +281,8 @@ function checkText(): void {
   tailCount = count;
 }
 
-/**
- * The entry of the TEXT line checkText() last passed. With `full` false only the HopFields are
- * read, the others left null: a busy capture builds every line into a hop, and the strings of
- * the fields no hop uses cost it a few percent of its CPU.
- */
-function textEntry(full: boolean): AccessLogEntry {
+/** The entry of the TEXT line checkText() last passed. */
+function textEntry(): AccessLogEntry {
   const L = layout;
   const q = headers;
   const cluster = str(tail);
@@ -294,19 +290,19 @@ function textEntry(full: boolean): AccessLogEntry {
     startTime: str(0),
     method: dashNull(slice(tokStart[1]!, methodEnd)),
     path: dashNull(slice(methodEnd + 1, pathEnd)),
-    protocol: full ? dashNull(slice(pathEnd + 1, tokEnd[1]!)) : null,
+    protocol: dashNull(slice(pathEnd + 1, tokEnd[1]!)),
     responseCode: int(2, 'responseCode') ?? 0,
     responseFlags: flags(str(3)),
-    responseCodeDetails: full && L.details >= 0 ? str(L.details) : null,
-    connectionTerminationDetails: full && L.termination >= 0 ? str(L.termination) : null,
-    upstreamTransportFailureReason: full && L.transport >= 0 ? str(L.transport) : null,
-    bytesReceived: full ? int(L.bytesReceived, 'bytesReceived') : null,
-    bytesSent: full ? int(L.bytesReceived + 1, 'bytesSent') : null,
+    responseCodeDetails: L.details >= 0 ? str(L.details) : null,
+    connectionTerminationDetails: L.termination >= 0 ? str(L.termination) : null,
+    upstreamTransportFailureReason: L.transport >= 0 ? str(L.transport) : null,
+    bytesReceived: int(L.bytesReceived, 'bytesReceived'),
+    bytesSent: int(L.bytesReceived + 1, 'bytesSent'),
     durationMs: int(L.bytesReceived + 2, 'durationMs'),
-    upstreamServiceTimeMs: full ? int(L.bytesReceived + 3, 'upstreamServiceTimeMs') : null,
-    xForwardedFor: full ? str(q) : null,
-    userAgent: full ? str(q + 1) : null,
-    requestId: full ? str(q + 2) : null,
+    upstreamServiceTimeMs: int(L.bytesReceived + 3, 'upstreamServiceTimeMs'),
+    xForwardedFor: str(q),
+    userAgent: str(q + 1),
+    requestId: str(q + 2),
     authority: str(q + 3),
     upstreamHost: str(q + 4),
     upstreamCluster: cluster === null ? null : cachedCluster(cluster),
@@ -314,7 +310,7 @@ function textEntry(full: boolean): AccessLogEntry {
     downstreamLocalAddress: str(tail + 2),
     downstreamRemoteAddress: str(tail + 3),
     requestedServerName: str(tail + 4),
-    routeName: full && tailCount === 6 ? str(tail + 5) : null,
+    routeName: tailCount === 6 ? str(tail + 5) : null,
   };
 }
 
@@ -433,18 +429,18 @@ export function scanAccessLogBytes(bytes: Uint8Array, start: number, byteLength:
   return scanLoaded();
 }
 
-/** Parses the loaded line; with `full` false a TEXT line's fields other than HopFields are left null. */
-function parseLoaded(format: AccessLogFormat, full: boolean): AccessLogEntry {
+/** Parses the loaded line. */
+function parseLoaded(format: AccessLogFormat): AccessLogEntry {
   const first = firstByte();
   if (format === 'json' || (format === 'auto' && src[base + first] === 123 /* { */)) return parseJson(text);
   checkText();
-  return textEntry(full);
+  return textEntry();
 }
 
 /** Parses one access-log line. Throws AccessLogParseError naming what is wrong. */
 export function parseAccessLog(line: string, format: AccessLogFormat = 'auto'): AccessLogEntry {
   load(line);
-  return parseLoaded(format, true);
+  return parseLoaded(format);
 }
 
 /** The fields of an access-log line a request hop is built from (correlate.ts). */
@@ -453,11 +449,93 @@ export type HopFields = Pick<
   'startTime' | 'method' | 'path' | 'responseCode' | 'responseFlags' | 'durationMs' | 'authority' | 'upstreamHost' | 'upstreamCluster' | 'upstreamLocalAddress' | 'downstreamLocalAddress' | 'downstreamRemoteAddress' | 'requestedServerName'
 >;
 
+// ---- Hop fields by offset ----
+// A busy capture checks each line as it arrives and builds it into a hop hundreds of milliseconds
+// later. The check leaves where the hop's fields are (HOP_SLOTS numbers per line, kept by the
+// correlator in typed arrays), so that building slices them without tokenizing the line again.
+
+export const HOP_SLOTS = 24;
+/** In a line's first slot: a JSON line, parsed again when built (JSON.parse has no offsets to keep). */
+const NOT_TEXT = -2;
+// Slot pairs [start, end) of each string field (-1 when null), and two plain numbers.
+const H_START = 0;
+const H_METHOD = 2;
+const H_PATH = 4;
+const H_CODE = 6;
+const H_FLAGS = 7;
+const H_DURATION = 9; // -1 when null
+const H_AUTHORITY = 10;
+const H_UPSTREAM_HOST = 12;
+const H_CLUSTER = 14;
+const H_UPSTREAM_LOCAL = 16;
+const H_DOWNSTREAM_LOCAL = 18;
+const H_DOWNSTREAM_REMOTE = 20;
+const H_SNI = 22;
+
+function putRange(out: Int32Array, at: number, s: number, e: number, isNull: boolean): void {
+  out[at] = isNull ? -1 : s;
+  out[at + 1] = isNull ? -1 : e;
+}
+
+function putField(out: Int32Array, at: number, k: number): void {
+  putRange(out, at, tokStart[k]!, tokEnd[k]!, absent(k));
+}
+
+/** `-` alone: null for method and path (dashNull). */
+function isDash(s: number, e: number): boolean {
+  return e - s === 1 && src[base + s] === DASH;
+}
+
+/** Writes where the HopFields of the line scanAccessLog*() last passed are, at `out[at..at+HOP_SLOTS)`. */
+export function keepHopOffsets(out: Int32Array, at: number): void {
+  if (src[base + firstByte()] === 123 /* { */) {
+    out[at] = NOT_TEXT;
+    return;
+  }
+  const s1 = tokStart[1]!;
+  putField(out, at + H_START, 0);
+  putRange(out, at + H_METHOD, s1, methodEnd, isDash(s1, methodEnd));
+  putRange(out, at + H_PATH, methodEnd + 1, pathEnd, isDash(methodEnd + 1, pathEnd));
+  out[at + H_CODE] = int(2, 'responseCode') ?? 0;
+  putField(out, at + H_FLAGS, 3);
+  out[at + H_DURATION] = int(layout.bytesReceived + 2, 'durationMs') ?? -1;
+  putField(out, at + H_AUTHORITY, headers + 3);
+  putField(out, at + H_UPSTREAM_HOST, headers + 4);
+  putField(out, at + H_CLUSTER, tail);
+  putField(out, at + H_UPSTREAM_LOCAL, tail + 1);
+  putField(out, at + H_DOWNSTREAM_LOCAL, tail + 2);
+  putField(out, at + H_DOWNSTREAM_REMOTE, tail + 3);
+  putField(out, at + H_SNI, tail + 4);
+}
+
+function getField(t: Int32Array, at: number): string | null {
+  const s = t[at]!;
+  return s < 0 ? null : slice(s, t[at + 1]!);
+}
+
 /**
  * The HopFields of a line held as UTF-8 bytes `bytes[start..start+byteLength)`, as
- * parseAccessLog() reads them; `line` is its text. Throws as parseAccessLog() does.
+ * parseAccessLog() reads them, from the offsets keepHopOffsets() wrote at `offsets[at..]` when the
+ * line was checked; `line` is its text.
  */
-export function hopFieldsOf(bytes: Uint8Array, start: number, byteLength: number, line: string): HopFields {
+export function hopFieldsAt(bytes: Uint8Array, start: number, byteLength: number, line: string, offsets: Int32Array, at: number): HopFields {
   loadBytes(bytes, start, byteLength, line);
-  return parseLoaded('auto', false);
+  if (offsets[at] === NOT_TEXT) return parseJson(text);
+  const cluster = getField(offsets, at + H_CLUSTER);
+  const duration = offsets[at + H_DURATION]!;
+  return {
+    startTime: getField(offsets, at + H_START),
+    method: getField(offsets, at + H_METHOD),
+    path: getField(offsets, at + H_PATH),
+    responseCode: offsets[at + H_CODE]!,
+    responseFlags: flags(getField(offsets, at + H_FLAGS)),
+    durationMs: duration < 0 ? null : duration,
+    authority: getField(offsets, at + H_AUTHORITY),
+    upstreamHost: getField(offsets, at + H_UPSTREAM_HOST),
+    upstreamCluster: cluster === null ? null : cachedCluster(cluster),
+    upstreamLocalAddress: getField(offsets, at + H_UPSTREAM_LOCAL),
+    downstreamLocalAddress: getField(offsets, at + H_DOWNSTREAM_LOCAL),
+    downstreamRemoteAddress: getField(offsets, at + H_DOWNSTREAM_REMOTE),
+    requestedServerName: getField(offsets, at + H_SNI),
+  };
 }

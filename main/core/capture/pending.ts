@@ -4,6 +4,7 @@
 // costs a map entry and its id string; its lines are records linked through typed arrays, which
 // the collector never scans.
 import type { AccessLogLine } from '../backend/types.ts';
+import { HOP_SLOTS } from './parser.ts';
 
 type LineSource = AccessLogLine['source'];
 
@@ -33,6 +34,8 @@ export class PendingRequests {
   private handle = new Int32Array(1024);
   private bytes = new Int32Array(1024);
   private next = new Int32Array(1024);
+  /** Per line record, where its hop fields are (parser.ts keepHopOffsets). */
+  private hopOffsets = new Int32Array(1024 * HOP_SLOTS);
   private readonly sources: (LineSource | undefined)[] = [];
   private freeLines = NONE;
   private lineTop = 0;
@@ -68,8 +71,8 @@ export class PendingRequests {
     return s;
   }
 
-  /** Appends a line to a request and marks it changed. */
-  addLine(s: number, handle: number, bytes: number, source: LineSource): void {
+  /** Appends a line to a request; returns its record. */
+  addLine(s: number, handle: number, bytes: number, source: LineSource): number {
     let r = this.freeLines;
     if (r !== NONE) this.freeLines = this.next[r]!;
     else {
@@ -78,6 +81,7 @@ export class PendingRequests {
         this.handle = grow(this.handle, r + 1);
         this.bytes = grow(this.bytes, r + 1);
         this.next = grow(this.next, r + 1);
+        this.hopOffsets = grow(this.hopOffsets, this.handle.length * HOP_SLOTS);
       }
     }
     this.handle[r] = handle;
@@ -88,6 +92,7 @@ export class PendingRequests {
     else this.next[this.last[s]!] = r;
     this.last[s] = r;
     this.count[s]!++;
+    return r;
   }
 
   /** Notes a line's arrival (kept or not): the request is changed and not yet quiet. */
@@ -144,6 +149,11 @@ export class PendingRequests {
 
   lineSource(r: number): LineSource {
     return this.sources[r]!;
+  }
+
+  /** The table of lines' hop-field offsets; a line's start at `r * HOP_SLOTS` (valid until the next addLine). */
+  get offsets(): Int32Array {
+    return this.hopOffsets;
   }
 
   /** Forgets a request and frees its line records. */

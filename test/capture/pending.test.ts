@@ -44,4 +44,17 @@ describe('pending requests in typed arrays', () => {
     p.touch(s, 20);
     expect(p.lastAtOf(s)).toBe(20);
   });
+
+  it('gives back its grown arrays once nothing is pending, and works on after', () => {
+    const p = new PendingRequests();
+    for (let i = 0; i < 2_000; i++) p.addLine(p.open(`r${i}`, i), i, 1, source('a'));
+    p.trim(); // requests pending: nothing is given back
+    expect(linesOf(p, p.slotOf('r1999')!)).toEqual([[1999, 1, 'a']]);
+    for (const s of [...p.inOrder()]) p.close(s);
+    p.trim();
+    const s = p.open('again', 1);
+    p.addLine(s, 7, 70, source('b'));
+    expect(linesOf(p, s)).toEqual([[7, 70, 'b']]);
+    expect(p.size).toBe(1);
+  });
 });

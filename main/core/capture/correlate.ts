@@ -331,7 +331,10 @@ export class Correlator {
       done(this.finish(s));
       n++;
     }
-    if (this.pending.size === 0) this.store.trim();
+    if (this.pending.size === 0) {
+      this.store.trim();
+      this.pending.trim();
+    }
     return n;
   }
 

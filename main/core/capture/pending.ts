@@ -10,6 +10,9 @@ type LineSource = AccessLogLine['source'];
 
 /** Marks the end of a request's line list, and an empty free list. */
 const NONE = -1;
+/** Requests and lines the arrays hold at first (and again after trim()). */
+const SLOTS = 256;
+const LINES = 1024;
 
 function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
   if (size <= a.length) return a;
@@ -22,20 +25,20 @@ export class PendingRequests {
   /** Request id → slot, in arrival order (a Map keeps insertion order). */
   private readonly slots = new Map<string, number>();
   private readonly ids: (string | undefined)[] = [];
-  private lastAt = new Float64Array(256);
-  private dirty = new Uint8Array(256);
-  private first = new Int32Array(256);
-  private last = new Int32Array(256);
-  private count = new Int32Array(256);
+  private lastAt = new Float64Array(SLOTS);
+  private dirty = new Uint8Array(SLOTS);
+  private first = new Int32Array(SLOTS);
+  private last = new Int32Array(SLOTS);
+  private count = new Int32Array(SLOTS);
   private readonly freeSlots: number[] = [];
   private slotTop = 0;
   // Line records: a kept line's handle in the line store, its byte length, its source, the next
   // line of its request. Freed records are chained through `next`.
-  private handle = new Int32Array(1024);
-  private bytes = new Int32Array(1024);
-  private next = new Int32Array(1024);
+  private handle = new Int32Array(LINES);
+  private bytes = new Int32Array(LINES);
+  private next = new Int32Array(LINES);
   /** Per line record, where its hop fields are (parser.ts keepHopOffsets). */
-  private hopOffsets = new Int32Array(1024 * HOP_SLOTS);
+  private hopOffsets = new Int32Array(LINES * HOP_SLOTS);
   private readonly sources: (LineSource | undefined)[] = [];
   private freeLines = NONE;
   private lineTop = 0;
@@ -175,5 +178,24 @@ export class PendingRequests {
     this.ids.length = this.sources.length = this.freeSlots.length = 0;
     this.slotTop = this.lineTop = 0;
     this.freeLines = NONE;
+  }
+
+  /** When nothing is pending, gives back what a flood made the arrays grow to. */
+  trim(): void {
+    if (this.slots.size > 0) return;
+    this.clear();
+    if (this.lastAt.length > SLOTS) {
+      this.lastAt = new Float64Array(SLOTS);
+      this.dirty = new Uint8Array(SLOTS);
+      this.first = new Int32Array(SLOTS);
+      this.last = new Int32Array(SLOTS);
+      this.count = new Int32Array(SLOTS);
+    }
+    if (this.handle.length > LINES) {
+      this.handle = new Int32Array(LINES);
+      this.bytes = new Int32Array(LINES);
+      this.next = new Int32Array(LINES);
+      this.hopOffsets = new Int32Array(LINES * HOP_SLOTS);
+    }
   }
 }

@@ -176,7 +176,7 @@ describe('scanAccessLog', () => {
         requestId: e.requestId,
         startTime: e.startTime,
         durationMs: e.durationMs,
-        inbound: e.upstreamCluster?.direction === 'inbound',
+        upstreamCluster: e.upstreamCluster,
         downstreamLocalAddress: e.downstreamLocalAddress,
       });
       // Where the id's bytes are (TEXT lines): capture copies it from there.
@@ -197,11 +197,12 @@ describe('scanAccessLog', () => {
       const parsed = outcome(() => parseAccessLog(line));
       expect(outcome(() => scanAccessLogBytes(bytes, 7, n, line)), line).toBe(parsed);
       if (parsed !== 'ok') continue;
+      const key = scanAccessLogBytes(bytes, 7, n, line);
       const offsets = new Int32Array(3 * HOP_SLOTS).fill(99);
       keepHopOffsets(offsets, HOP_SLOTS);
       parseAccessLog(corpus[0]!); // other lines are parsed in between, as when requests are built
       const e = parseAccessLog(line);
-      const h = hopFieldsAt(bytes, 7, n, line, offsets, HOP_SLOTS);
+      const h = hopFieldsAt(bytes, 7, n, line, offsets, HOP_SLOTS, key.upstreamCluster);
       for (const k of hopKeys) expect(h[k], `${k} of ${line}`).toEqual(e[k]);
       checked++;
     }

@@ -17,7 +17,7 @@ describe('pending requests in typed arrays', () => {
     const open = (from: number, to: number) => {
       for (let i = from; i < to; i++) {
         const s = p.open(`r${i}`, i);
-        for (let k = 0; k < 5; k++) p.addLine(s, i * 10 + k, 100 + k, pods[k % 2]!);
+        for (let k = 0; k < 5; k++) p.addLine(s, i * 10 + k, 100 + k, pods[k % 2]!, null);
       }
     };
     open(0, 300); // 300 slots and 1,500 line records: beyond what is allocated at first
@@ -47,13 +47,13 @@ describe('pending requests in typed arrays', () => {
 
   it('gives back its grown arrays once nothing is pending, and works on after', () => {
     const p = new PendingRequests();
-    for (let i = 0; i < 2_000; i++) p.addLine(p.open(`r${i}`, i), i, 1, source('a'));
+    for (let i = 0; i < 2_000; i++) p.addLine(p.open(`r${i}`, i), i, 1, source('a'), null);
     p.trim(); // requests pending: nothing is given back
     expect(linesOf(p, p.slotOf('r1999')!)).toEqual([[1999, 1, 'a']]);
     for (const s of [...p.inOrder()]) p.close(s);
     p.trim();
     const s = p.open('again', 1);
-    p.addLine(s, 7, 70, source('b'));
+    p.addLine(s, 7, 70, source('b'), null);
     expect(linesOf(p, s)).toEqual([[7, 70, 'b']]);
     expect(p.size).toBe(1);
   });

@@ -288,7 +288,7 @@ export class Correlator {
     if (s === undefined) s = this.pending.open(key.requestIdAt < 0 ? id : this.store.stagedText(key.requestIdAt, key.requestIdEnd), line.receivedAt);
     else this.pending.touch(s, line.receivedAt);
     if (this.pending.lineCount(s) < MAX_LINES_PER_REQUEST) {
-      const r = this.pending.addLine(s, this.store.keep(), bytes, line.source);
+      const r = this.pending.addLine(s, this.store.keep(), bytes, line.source, key.upstreamCluster);
       keepHopOffsets(this.pending.offsets, r * HOP_SLOTS);
     }
     while (this.pending.size > this.maxPending) {
@@ -364,7 +364,7 @@ export class Correlator {
   private learnPod(s: LineSource, key: AccessLogKey): void {
     let ip = s.podIP ?? null;
     // An inbound line's downstream local address is the pod's own IP (since 1.10; 127.0.0.1 before).
-    if (!ip && key.inbound) ip = ipOf(key.downstreamLocalAddress);
+    if (!ip && key.upstreamCluster?.direction === 'inbound') ip = ipOf(key.downstreamLocalAddress);
     if (!ip || ip.startsWith('127.')) return;
     if (this.pods.get(ip)?.pod === s.pod) return;
     this.pods.delete(ip);
@@ -411,7 +411,7 @@ export class Correlator {
       const bytes = pending.lineBytes(r);
       const line = this.store.text(handle, bytes);
       // Checked on arrival (add), which noted where the fields are.
-      const entry = hopFieldsAt(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line, pending.offsets, r * HOP_SLOTS);
+      const entry = hopFieldsAt(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line, pending.offsets, r * HOP_SLOTS, pending.lineCluster(r));
       (entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push({ line, source: pending.lineSource(r), entry });
     }
     // Lines arrive per proxy stream, not in call order; pairing goes in call order.

@@ -385,7 +385,8 @@ export interface AccessLogKey {
   requestIdEnd: number;
   startTime: string | null;
   durationMs: number | null;
-  inbound: boolean;
+  /** Shared by every line that names it (frozen). */
+  upstreamCluster: UpstreamCluster | null;
   downstreamLocalAddress: string | null;
 }
 
@@ -394,7 +395,7 @@ function scanLoaded(): AccessLogKey {
   if (src[base + firstByte()] === 123 /* { */) {
     const e = parseJson(text);
     // JSON.parse() gives strings of their own.
-    return { requestId: e.requestId, requestIdAt: -1, requestIdEnd: -1, startTime: e.startTime, durationMs: e.durationMs, inbound: e.upstreamCluster?.direction === 'inbound', downstreamLocalAddress: e.downstreamLocalAddress };
+    return { requestId: e.requestId, requestIdAt: -1, requestIdEnd: -1, startTime: e.startTime, durationMs: e.durationMs, upstreamCluster: e.upstreamCluster, downstreamLocalAddress: e.downstreamLocalAddress };
   }
   checkText();
   const id = headers + 2;
@@ -405,13 +406,13 @@ function scanLoaded(): AccessLogKey {
     requestIdEnd: requestId === null ? -1 : tokEnd[id]!,
     startTime: str(0),
     durationMs: int(layout.bytesReceived + 2, 'durationMs'),
-    inbound: isInbound(str(tail)),
+    upstreamCluster: clusterOf(str(tail)),
     downstreamLocalAddress: str(tail + 2),
   };
 }
 
-function isInbound(cluster: string | null): boolean {
-  return cluster !== null && cachedCluster(cluster).direction === 'inbound';
+function clusterOf(cluster: string | null): UpstreamCluster | null {
+  return cluster === null ? null : cachedCluster(cluster);
 }
 
 /**
@@ -452,9 +453,10 @@ export type HopFields = Pick<
 // ---- Hop fields by offset ----
 // A busy capture checks each line as it arrives and builds it into a hop hundreds of milliseconds
 // later. The check leaves where the hop's fields are (HOP_SLOTS numbers per line, kept by the
-// correlator in typed arrays), so that building slices them without tokenizing the line again.
+// correlator in typed arrays) and the line's cluster (its key), so that building slices the fields
+// without tokenizing the line again.
 
-export const HOP_SLOTS = 24;
+export const HOP_SLOTS = 22;
 /** In a line's first slot: a JSON line, parsed again when built (JSON.parse has no offsets to keep). */
 const NOT_TEXT = -2;
 // Slot pairs [start, end) of each string field (-1 when null), and two plain numbers.
@@ -466,11 +468,10 @@ const H_FLAGS = 7;
 const H_DURATION = 9; // -1 when null
 const H_AUTHORITY = 10;
 const H_UPSTREAM_HOST = 12;
-const H_CLUSTER = 14;
-const H_UPSTREAM_LOCAL = 16;
-const H_DOWNSTREAM_LOCAL = 18;
-const H_DOWNSTREAM_REMOTE = 20;
-const H_SNI = 22;
+const H_UPSTREAM_LOCAL = 14;
+const H_DOWNSTREAM_LOCAL = 16;
+const H_DOWNSTREAM_REMOTE = 18;
+const H_SNI = 20;
 
 function putRange(out: Int32Array, at: number, s: number, e: number, isNull: boolean): void {
   out[at] = isNull ? -1 : s;
@@ -501,7 +502,6 @@ export function keepHopOffsets(out: Int32Array, at: number): void {
   out[at + H_DURATION] = int(layout.bytesReceived + 2, 'durationMs') ?? -1;
   putField(out, at + H_AUTHORITY, headers + 3);
   putField(out, at + H_UPSTREAM_HOST, headers + 4);
-  putField(out, at + H_CLUSTER, tail);
   putField(out, at + H_UPSTREAM_LOCAL, tail + 1);
   putField(out, at + H_DOWNSTREAM_LOCAL, tail + 2);
   putField(out, at + H_DOWNSTREAM_REMOTE, tail + 3);
@@ -516,12 +516,11 @@ function getField(t: Int32Array, at: number): string | null {
 /**
  * The HopFields of a line held as UTF-8 bytes `bytes[start..start+byteLength)`, as
  * parseAccessLog() reads them, from the offsets keepHopOffsets() wrote at `offsets[at..]` when the
- * line was checked; `line` is its text.
+ * line was checked and the cluster of its key; `line` is its text.
  */
-export function hopFieldsAt(bytes: Uint8Array, start: number, byteLength: number, line: string, offsets: Int32Array, at: number): HopFields {
+export function hopFieldsAt(bytes: Uint8Array, start: number, byteLength: number, line: string, offsets: Int32Array, at: number, cluster: UpstreamCluster | null): HopFields {
   loadBytes(bytes, start, byteLength, line);
   if (offsets[at] === NOT_TEXT) return parseJson(text);
-  const cluster = getField(offsets, at + H_CLUSTER);
   const duration = offsets[at + H_DURATION]!;
   return {
     startTime: getField(offsets, at + H_START),
@@ -532,7 +531,7 @@ export function hopFieldsAt(bytes: Uint8Array, start: number, byteLength: number
     durationMs: duration < 0 ? null : duration,
     authority: getField(offsets, at + H_AUTHORITY),
     upstreamHost: getField(offsets, at + H_UPSTREAM_HOST),
-    upstreamCluster: cluster === null ? null : cachedCluster(cluster),
+    upstreamCluster: cluster,
     upstreamLocalAddress: getField(offsets, at + H_UPSTREAM_LOCAL),
     downstreamLocalAddress: getField(offsets, at + H_DOWNSTREAM_LOCAL),
     downstreamRemoteAddress: getField(offsets, at + H_DOWNSTREAM_REMOTE),

@@ -4,6 +4,7 @@
 // costs a map entry and its id string; its lines are records linked through typed arrays, which
 // the collector never scans.
 import type { AccessLogLine } from '../backend/types.ts';
+import type { UpstreamCluster } from './types.ts';
 import { HOP_SLOTS } from './parser.ts';
 
 type LineSource = AccessLogLine['source'];
@@ -40,6 +41,8 @@ export class PendingRequests {
   /** Per line record, where its hop fields are (parser.ts keepHopOffsets). */
   private hopOffsets = new Int32Array(LINES * HOP_SLOTS);
   private readonly sources: (LineSource | undefined)[] = [];
+  /** Per line record, its upstream cluster as checked on arrival (shared objects). */
+  private readonly clusters: (UpstreamCluster | null)[] = [];
   private freeLines = NONE;
   private lineTop = 0;
 
@@ -75,7 +78,7 @@ export class PendingRequests {
   }
 
   /** Appends a line to a request; returns its record. */
-  addLine(s: number, handle: number, bytes: number, source: LineSource): number {
+  addLine(s: number, handle: number, bytes: number, source: LineSource, cluster: UpstreamCluster | null): number {
     let r = this.freeLines;
     if (r !== NONE) this.freeLines = this.next[r]!;
     else {
@@ -91,6 +94,7 @@ export class PendingRequests {
     this.bytes[r] = bytes;
     this.next[r] = NONE;
     this.sources[r] = source;
+    this.clusters[r] = cluster;
     if (this.last[s] === NONE) this.first[s] = r;
     else this.next[this.last[s]!] = r;
     this.last[s] = r;
@@ -154,6 +158,10 @@ export class PendingRequests {
     return this.sources[r]!;
   }
 
+  lineCluster(r: number): UpstreamCluster | null {
+    return this.clusters[r]!;
+  }
+
   /** The table of lines' hop-field offsets; a line's start at `r * HOP_SLOTS` (valid until the next addLine). */
   get offsets(): Int32Array {
     return this.hopOffsets;
@@ -166,6 +174,7 @@ export class PendingRequests {
     for (let r = this.first[s]!; r !== NONE; ) {
       const n = this.next[r]!;
       this.sources[r] = undefined;
+      this.clusters[r] = null;
       this.next[r] = this.freeLines;
       this.freeLines = r;
       r = n;
@@ -175,7 +184,7 @@ export class PendingRequests {
 
   clear(): void {
     this.slots.clear();
-    this.ids.length = this.sources.length = this.freeSlots.length = 0;
+    this.ids.length = this.sources.length = this.clusters.length = this.freeSlots.length = 0;
     this.slotTop = this.lineTop = 0;
     this.freeLines = NONE;
   }

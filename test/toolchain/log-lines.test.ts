@@ -68,8 +68,10 @@ describe('a followed log as lines', () => {
     expect(lines.sinceTime).toBe('2026-11-24T10:00:01.000000001Z');
   });
 
-  it('drops what is older than the sinceTime it starts from (the API server starts at its whole second)', () => {
+  it('starts where it is told, and moves on with what it delivers', () => {
     const lines = new LogLines('2026-11-24T10:00:00.5Z');
-    expect(collect(lines, ['2026-11-24T10:00:00.4Z [a] before\n2026-11-24T10:00:00.5Z [b] at\n2026-11-24T10:00:00.6Z [c] after\n']).map((l) => l.text)).toEqual(['[b] at', '[c] after']);
+    expect(lines.sinceTime).toBe('2026-11-24T10:00:00.5Z');
+    expect(collect(lines, ['2026-11-24T10:00:00.6Z [c] after\n']).map((l) => l.text)).toEqual(['[c] after']);
+    expect(lines.sinceTime).toBe('2026-11-24T10:00:00.6Z');
   });
 });

@@ -82,13 +82,9 @@ export class LogLines {
   /** The timestamp of the last line delivered: where a resumed stream starts. */
   sinceTime: string | undefined;
 
-  /** Lines older than `sinceTime` are dropped (the API server starts at its whole second). */
+  /** `sinceTime`: where the first stream starts (the API server filters; nothing is dropped here). */
   constructor(sinceTime?: string) {
     this.sinceTime = sinceTime;
-    if (sinceTime && this.ts.read(sinceTime, 0, sinceTime.length)) {
-      this.lastSec = this.ts.sec;
-      this.lastNanos = this.ts.nanos;
-    }
   }
 
   /** Delivers the lines this chunk completes, less those already delivered. */

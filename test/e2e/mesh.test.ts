@@ -31,7 +31,9 @@ async function send(app: AppHarness, count: number, user: string) {
 describe.skipIf(skip)('mesh view with the sandbox (Chromium)', () => {
   let app: AppHarness;
   beforeAll(async () => {
-    app = await startApp({ backend: 'sandbox', viewport: { width: 1440, height: 900 } });
+    // A fixed seed: twelve requests spread at random over three reviews versions leave one of
+    // them out about once in 130 runs, and the first test looks for all three.
+    app = await startApp({ backend: 'sandbox', env: { ...process.env, MESHWALK_SANDBOX_SEED: '7' }, viewport: { width: 1440, height: 900 } });
     const backend = await app.core.ctx.backends.current();
     // Bookinfo behind the ingress gateway, as in the getting-started task.
     await backend.apply([...manifest('assets/manifests/bookinfo.yaml'), ...manifest('assets/manifests/bookinfo-gateway.yaml')]);

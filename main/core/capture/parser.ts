@@ -253,8 +253,12 @@ let tail = 0; // the upstream cluster, then addresses, SNI and route
 let tailCount = 0;
 let methodEnd = 0;
 let pathEnd = 0;
+// The numbers every read of the line uses, as checking parsed them.
+let responseCode = 0;
+let durationMs: number | null = null;
 
 const NUMBER_FIELDS = ['bytesReceived', 'bytesSent', 'durationMs', 'upstreamServiceTimeMs'] as const;
+const DURATION = NUMBER_FIELDS.indexOf('durationMs');
 
 /** Tokenizes the loaded TEXT line and checks every field; throws what is wrong, so that a checked line parses. */
 function checkText(): void {
@@ -272,9 +276,15 @@ function checkText(): void {
   for (let k = t; k < n; k++) {
     if (tokQuoted[k] !== 0) throw new AccessLogParseError(`field ${k + 1} should not be quoted (upstream cluster, addresses, SNI, route)`);
   }
-  int(2, 'responseCode');
-  for (let k = 0; k < NUMBER_FIELDS.length; k++) int(L.bytesReceived + k, NUMBER_FIELDS[k]!);
+  const code = int(2, 'responseCode') ?? 0;
+  let duration: number | null = null;
+  for (let k = 0; k < NUMBER_FIELDS.length; k++) {
+    const v = int(L.bytesReceived + k, NUMBER_FIELDS[k]!);
+    if (k === DURATION) duration = v;
+  }
   checkRequest();
+  responseCode = code;
+  durationMs = duration;
   layout = L;
   headers = q;
   tail = t;
@@ -291,14 +301,14 @@ function textEntry(): AccessLogEntry {
     method: dashNull(slice(tokStart[1]!, methodEnd)),
     path: dashNull(slice(methodEnd + 1, pathEnd)),
     protocol: dashNull(slice(pathEnd + 1, tokEnd[1]!)),
-    responseCode: int(2, 'responseCode') ?? 0,
+    responseCode,
     responseFlags: flags(str(3)),
     responseCodeDetails: L.details >= 0 ? str(L.details) : null,
     connectionTerminationDetails: L.termination >= 0 ? str(L.termination) : null,
     upstreamTransportFailureReason: L.transport >= 0 ? str(L.transport) : null,
     bytesReceived: int(L.bytesReceived, 'bytesReceived'),
     bytesSent: int(L.bytesReceived + 1, 'bytesSent'),
-    durationMs: int(L.bytesReceived + 2, 'durationMs'),
+    durationMs,
     upstreamServiceTimeMs: int(L.bytesReceived + 3, 'upstreamServiceTimeMs'),
     xForwardedFor: str(q),
     userAgent: str(q + 1),
@@ -405,7 +415,7 @@ function scanLoaded(): AccessLogKey {
     requestIdAt: requestId === null ? -1 : tokStart[id]!,
     requestIdEnd: requestId === null ? -1 : tokEnd[id]!,
     startTime: str(0),
-    durationMs: int(layout.bytesReceived + 2, 'durationMs'),
+    durationMs,
     upstreamCluster: clusterOf(str(tail)),
     downstreamLocalAddress: str(tail + 2),
   };
@@ -497,9 +507,9 @@ export function keepHopOffsets(out: Int32Array, at: number): void {
   putField(out, at + H_START, 0);
   putRange(out, at + H_METHOD, s1, methodEnd, isDash(s1, methodEnd));
   putRange(out, at + H_PATH, methodEnd + 1, pathEnd, isDash(methodEnd + 1, pathEnd));
-  out[at + H_CODE] = int(2, 'responseCode') ?? 0;
+  out[at + H_CODE] = responseCode;
   putField(out, at + H_FLAGS, 3);
-  out[at + H_DURATION] = int(layout.bytesReceived + 2, 'durationMs') ?? -1;
+  out[at + H_DURATION] = durationMs ?? -1;
   putField(out, at + H_AUTHORITY, headers + 3);
   putField(out, at + H_UPSTREAM_HOST, headers + 4);
   putField(out, at + H_UPSTREAM_LOCAL, tail + 1);

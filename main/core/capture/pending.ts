@@ -15,10 +15,10 @@ const NONE = -1;
 const SLOTS = 256;
 const LINES = 1024;
 
-function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
-  if (size <= a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(size, a.length * 2));
-  b.set(a);
+/** `a` with room for `size` entries, its first entries kept. */
+function resized<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a.length <= size ? a : a.subarray(0, size));
   return b;
 }
 
@@ -59,14 +59,7 @@ export class PendingRequests {
     let s = this.freeSlots.pop();
     if (s === undefined) {
       s = this.slotTop++;
-      if (s >= this.lastAt.length) {
-        const n = s + 1;
-        this.lastAt = grow(this.lastAt, n);
-        this.dirty = grow(this.dirty, n);
-        this.first = grow(this.first, n);
-        this.last = grow(this.last, n);
-        this.count = grow(this.count, n);
-      }
+      if (s >= this.lastAt.length) this.resizeSlots(this.lastAt.length * 2);
     }
     this.slots.set(id, s);
     this.ids[s] = id;
@@ -83,12 +76,7 @@ export class PendingRequests {
     if (r !== NONE) this.freeLines = this.next[r]!;
     else {
       r = this.lineTop++;
-      if (r >= this.handle.length) {
-        this.handle = grow(this.handle, r + 1);
-        this.bytes = grow(this.bytes, r + 1);
-        this.next = grow(this.next, r + 1);
-        this.hopOffsets = grow(this.hopOffsets, this.handle.length * HOP_SLOTS);
-      }
+      if (r >= this.handle.length) this.resizeLines(this.handle.length * 2);
     }
     this.handle[r] = handle;
     this.bytes[r] = bytes;
@@ -193,18 +181,22 @@ export class PendingRequests {
   trim(): void {
     if (this.slots.size > 0) return;
     this.clear();
-    if (this.lastAt.length > SLOTS) {
-      this.lastAt = new Float64Array(SLOTS);
-      this.dirty = new Uint8Array(SLOTS);
-      this.first = new Int32Array(SLOTS);
-      this.last = new Int32Array(SLOTS);
-      this.count = new Int32Array(SLOTS);
-    }
-    if (this.handle.length > LINES) {
-      this.handle = new Int32Array(LINES);
-      this.bytes = new Int32Array(LINES);
-      this.next = new Int32Array(LINES);
-      this.hopOffsets = new Int32Array(LINES * HOP_SLOTS);
-    }
+    if (this.lastAt.length > SLOTS) this.resizeSlots(SLOTS);
+    if (this.handle.length > LINES) this.resizeLines(LINES);
+  }
+
+  private resizeSlots(n: number): void {
+    this.lastAt = resized(this.lastAt, n);
+    this.dirty = resized(this.dirty, n);
+    this.first = resized(this.first, n);
+    this.last = resized(this.last, n);
+    this.count = resized(this.count, n);
+  }
+
+  private resizeLines(n: number): void {
+    this.handle = resized(this.handle, n);
+    this.bytes = resized(this.bytes, n);
+    this.next = resized(this.next, n);
+    this.hopOffsets = resized(this.hopOffsets, n * HOP_SLOTS);
   }
 }

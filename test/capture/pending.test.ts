@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessLogLine } from '../../main/core/backend/types.ts';
-import { PendingRequests } from '../../main/core/capture/pending.ts';
+import { NONE, NOT_ASCII, PendingRequests } from '../../main/core/capture/pending.ts';
 
 const source = (pod: string): AccessLogLine['source'] => ({ namespace: 'default', pod, workload: pod, kind: 'sidecar' });
+
+function inOrder(p: PendingRequests): number[] {
+  const out: number[] = [];
+  for (let s = p.oldest(); s !== NONE; s = p.arrivedAfter(s)) out.push(s);
+  return out;
+}
 
 function linesOf(p: PendingRequests, s: number): [number, number, string][] {
   const out: [number, number, string][] = [];
@@ -24,7 +30,7 @@ describe('pending requests in typed arrays', () => {
     for (let i = 0; i < 300; i += 2) p.close(p.slotOf(`r${i}`)!);
     open(300, 450); // reuses the freed slots and records
     expect(p.size).toBe(300);
-    expect([...p.inOrder()].map((s) => p.id(s))).toEqual([...Array.from({ length: 150 }, (_, k) => `r${2 * k + 1}`), ...Array.from({ length: 150 }, (_, k) => `r${300 + k}`)]);
+    expect(inOrder(p).map((s) => p.id(s))).toEqual([...Array.from({ length: 150 }, (_, k) => `r${2 * k + 1}`), ...Array.from({ length: 150 }, (_, k) => `r${300 + k}`)]);
     for (const i of [1, 299, 300, 449]) {
       const s = p.slotOf(`r${i}`)!;
       expect(linesOf(p, s)).toEqual([0, 1, 2, 3, 4].map((k) => [i * 10 + k, 100 + k, k % 2 ? 'b' : 'a']));
@@ -50,11 +56,50 @@ describe('pending requests in typed arrays', () => {
     for (let i = 0; i < 2_000; i++) p.addLine(p.open(`r${i}`, i), i, 1, source('a'), null);
     p.trim(); // requests pending: nothing is given back
     expect(linesOf(p, p.slotOf('r1999')!)).toEqual([[1999, 1, 'a']]);
-    for (const s of [...p.inOrder()]) p.close(s);
+    for (const s of inOrder(p)) p.close(s);
     p.trim();
     const s = p.open('again', 1);
     p.addLine(s, 7, 70, source('b'), null);
     expect(linesOf(p, s)).toEqual([[7, 70, 'b']]);
     expect(p.size).toBe(1);
+  });
+
+  it('finds requests by id, as a string and as bytes, through opening and closing in any order', () => {
+    // A model (a Map) against the table: random ids opened and closed in a seeded random order,
+    // enough of them that probe sequences run into each other and removals move entries back.
+    const p = new PendingRequests();
+    const model = new Map<string, number>();
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const ids = Array.from({ length: 3_000 }, (_, i) => (i % 7 === 0 ? `tcp-${i}` : `${Math.floor(random() * 1e12).toString(16)}-${i}`));
+    const bytesOf = (id: string) => {
+      const b = new Uint8Array(id.length + 4);
+      b.set(Buffer.from(id), 2);
+      return b;
+    };
+    for (let step = 0; step < 20_000; step++) {
+      const id = ids[Math.floor(random() * ids.length)]!;
+      const s = model.get(id);
+      expect(p.slotOf(id)).toBe(s ?? NONE);
+      expect(p.slotOfBytes(bytesOf(id), 2, 2 + id.length)).toBe(s ?? NONE);
+      if (s === undefined) model.set(id, p.open(id, step));
+      else if (random() < 0.6) {
+        p.close(s);
+        model.delete(id);
+      }
+    }
+    expect(p.size).toBe(model.size);
+    expect(inOrder(p).map((s) => p.id(s))).toEqual([...model.keys()]);
+    for (const [id, s] of model) expect(p.slotOf(id)).toBe(s);
+  });
+
+  it('sends an id with non-ASCII bytes to the string lookup', () => {
+    const p = new PendingRequests();
+    const id = 'réquest-1';
+    const s = p.open(id, 1);
+    const b = Buffer.from(id);
+    expect(p.slotOfBytes(b, 0, b.length)).toBe(NOT_ASCII);
+    expect(p.slotOf(id)).toBe(s);
+    expect(p.slotOf('request-1')).toBe(NONE);
   });
 });

@@ -12,7 +12,7 @@
 // lines are paired with index arrays rather than maps, and hops have one fixed shape.
 import type { AccessLogLine } from '../backend/types.ts';
 import { LineStore, MAX_LINE_CHARS } from './line-store.ts';
-import { PendingRequests } from './pending.ts';
+import { NONE, NOT_ASCII, PendingRequests } from './pending.ts';
 import { AccessLogParseError, HOP_SLOTS, hopFieldsAt, keepHopOffsets, scanAccessLog, scanAccessLogBytes, type AccessLogKey, type HopFields } from './parser.ts';
 import type { Hop, RequestTree, WorkloadRef } from './types.ts';
 
@@ -282,11 +282,7 @@ export class Correlator {
     const key = scanAccessLogBytes(this.store.stagedBytes, this.store.stagedAt, bytes, line.line);
     this.lastKey = key;
     this.learnPod(line.source, key);
-    const id = key.requestId ?? `tcp-${++this.tcpSeq}`;
-    let s = this.pending.slotOf(id);
-    // The id as a string of its own: a view of the line would keep the line's whole chunk alive.
-    if (s === undefined) s = this.pending.open(key.requestIdAt < 0 ? id : this.store.stagedText(key.requestIdAt, key.requestIdEnd), line.receivedAt);
-    else this.pending.touch(s, line.receivedAt);
+    const s = this.slotFor(key, line.receivedAt);
     if (this.pending.lineCount(s) < MAX_LINES_PER_REQUEST) {
       const r = this.pending.addLine(s, this.store.keep(), bytes, line.source, key.upstreamCluster);
       keepHopOffsets(this.pending.offsets, r * HOP_SLOTS);
@@ -298,9 +294,29 @@ export class Correlator {
     return evicted;
   }
 
+  /** The pending request of the staged line (opened now if it is the first), touched. */
+  private slotFor(key: AccessLogKey, at: number): number {
+    const p = this.pending;
+    let s = NONE;
+    let id: string | null = null;
+    if (key.requestIdAt >= 0) {
+      const from = this.store.stagedAt;
+      s = p.slotOfBytes(this.store.stagedBytes, from + key.requestIdAt, from + key.requestIdEnd);
+      // A string of its own, made once per request: a view of the line would keep its chunk alive.
+      if (s === NONE || s === NOT_ASCII) id = this.store.stagedText(key.requestIdAt, key.requestIdEnd);
+      if (s === NOT_ASCII) s = p.slotOf(id!);
+    } else {
+      id = key.requestId ?? `tcp-${++this.tcpSeq}`;
+      s = p.slotOf(id);
+    }
+    if (s === NONE) return p.open(id!, at);
+    p.touch(s, at);
+    return s;
+  }
+
   private evictOldest(): RequestTree {
     const oldest = this.pending.oldest();
-    if (oldest === undefined) throw new Error('line store full with no pending request');
+    if (oldest === NONE) throw new Error('line store full with no pending request');
     return this.finish(oldest);
   }
 
@@ -309,8 +325,9 @@ export class Correlator {
    * of them (a flag per request rather than a set of ids: no work per line beyond setting it).
    */
   takeDirty(limit = Infinity): RequestTree[] {
+    const p = this.pending;
     const dirty: number[] = [];
-    for (const s of this.pending.inOrder()) if (this.pending.takeDirty(s)) dirty.push(s);
+    for (let s = p.oldest(); s !== NONE; s = p.arrivedAfter(s)) if (p.takeDirty(s)) dirty.push(s);
     const from = Math.max(0, dirty.length - limit);
     const out: RequestTree[] = [];
     for (let k = from; k < dirty.length; k++) out.push(this.build(dirty[k]!, false));
@@ -323,11 +340,12 @@ export class Correlator {
    * would all outlive a scavenge, handed over one by one they live as long as `done` keeps them.
    */
   settle(now: number, done: (t: RequestTree) => void): number {
-    // A full scan: the map is in arrival order, not update order (moving entries on every line
-    // leaves holes that make iteration from the front slow). Pending requests are few.
+    // A full scan: requests are in arrival order, not update order. Pending requests are few.
+    const p = this.pending;
     let n = 0;
-    for (const s of this.pending.inOrder()) {
-      if (now - this.pending.lastAtOf(s) < this.settleMs) continue;
+    for (let s = p.oldest(), next = NONE; s !== NONE; s = next) {
+      next = p.arrivedAfter(s);
+      if (now - p.lastAtOf(s) < this.settleMs) continue;
       done(this.finish(s));
       n++;
     }
@@ -341,7 +359,7 @@ export class Correlator {
   /** Completes everything still pending. */
   drain(): RequestTree[] {
     const done: RequestTree[] = [];
-    for (const s of this.pending.inOrder()) done.push(this.finish(s));
+    for (let s = this.pending.oldest(); s !== NONE; s = this.pending.oldest()) done.push(this.finish(s));
     return done;
   }
 

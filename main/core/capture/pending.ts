@@ -1,19 +1,35 @@
 // The correlator's pending requests, held in typed arrays. At full speed a request waits out the
 // settle window and the next flush (hundreds of milliseconds): as an object with an array of its
 // lines, each request outlived V8's young generation and was copied into old space. Here a request
-// costs a map entry and its id string; its lines are records linked through typed arrays, which
-// the collector never scans.
+// costs its id string; its lines are records linked through typed arrays, which the collector
+// never scans.
+//
+// Requests are found by id in an open-addressing table of their own rather than a Map: a line's
+// id is looked up straight from its bytes (line-store.ts), so that the five lines of a request
+// that find it pending cost no string, no string hash and no map probe of their own.
 import type { AccessLogLine } from '../backend/types.ts';
 import type { UpstreamCluster } from './types.ts';
 import { HOP_SLOTS } from './parser.ts';
 
 type LineSource = AccessLogLine['source'];
 
-/** Marks the end of a request's line list, and an empty free list. */
-const NONE = -1;
+/** No request (slotOf), the end of a line list or of the arrival order, an empty free list. */
+export const NONE = -1;
+/** slotOfBytes(): the id has a non-ASCII byte; look it up as a string (its UTF-8 bytes are not its UTF-16 units). */
+export const NOT_ASCII = -2;
 /** Requests and lines the arrays hold at first (and again after trim()). */
 const SLOTS = 256;
 const LINES = 1024;
+
+// FNV-1a over an id's characters, which are its bytes when it is ASCII.
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
+
+function hashString(id: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), FNV_PRIME);
+  return h;
+}
 
 /** `a` with room for `size` entries, its first entries kept. */
 function resized<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
@@ -22,10 +38,24 @@ function resized<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: n
   return b;
 }
 
+/** Whether `id` (ASCII) is the bytes `b[from..to)`. */
+function sameId(id: string, b: Uint8Array, from: number, to: number): boolean {
+  if (id.length !== to - from) return false;
+  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) !== b[from + i]) return false;
+  return true;
+}
+
 export class PendingRequests {
-  /** Request id → slot, in arrival order (a Map keeps insertion order). */
-  private readonly slots = new Map<string, number>();
+  /** Slot + 1 of each request by the hash of its id (0: empty); linear probing, at most half full. */
+  private table = new Int32Array(SLOTS * 2);
+  private pendingCount = 0;
   private readonly ids: (string | undefined)[] = [];
+  private hashes = new Int32Array(SLOTS);
+  // Arrival order: a list through the slots.
+  private prevArrived = new Int32Array(SLOTS);
+  private nextArrived = new Int32Array(SLOTS);
+  private firstArrived = NONE;
+  private lastArrived = NONE;
   private lastAt = new Float64Array(SLOTS);
   private dirty = new Uint8Array(SLOTS);
   private first = new Int32Array(SLOTS);
@@ -47,21 +77,54 @@ export class PendingRequests {
   private lineTop = 0;
 
   get size(): number {
-    return this.slots.size;
+    return this.pendingCount;
   }
 
-  slotOf(id: string): number | undefined {
-    return this.slots.get(id);
+  /** The slot of the request with this id, or NONE. */
+  slotOf(id: string): number {
+    const mask = this.table.length - 1;
+    const h = hashString(id);
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = this.table[i]! - 1;
+      if (e === NONE) return NONE;
+      if (this.hashes[e] === h && this.ids[e] === id) return e;
+    }
   }
 
-  /** A new request, last in arrival order. */
+  /** slotOf() of the id whose bytes are `b[from..to)`, or NOT_ASCII when one of them is not ASCII. */
+  slotOfBytes(b: Uint8Array, from: number, to: number): number {
+    let h = FNV_OFFSET;
+    let high = 0;
+    for (let i = from; i < to; i++) {
+      const c = b[i]!;
+      high |= c;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    if (high > 0x7f) return NOT_ASCII;
+    const mask = this.table.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = this.table[i]! - 1;
+      if (e === NONE) return NONE;
+      if (this.hashes[e] === h && sameId(this.ids[e]!, b, from, to)) return e;
+    }
+  }
+
+  /** A new request (its id not pending), last in arrival order. */
   open(id: string, at: number): number {
     let s = this.freeSlots.pop();
     if (s === undefined) {
       s = this.slotTop++;
       if (s >= this.lastAt.length) this.resizeSlots(this.lastAt.length * 2);
     }
-    this.slots.set(id, s);
+    if (++this.pendingCount * 2 > this.table.length) this.rehash(this.table.length * 2);
+    const h = hashString(id);
+    this.hashes[s] = h;
+    this.insert(s, h);
+    this.prevArrived[s] = this.lastArrived;
+    this.nextArrived[s] = NONE;
+    if (this.lastArrived === NONE) this.firstArrived = s;
+    else this.nextArrived[this.lastArrived] = s;
+    this.lastArrived = s;
     this.ids[s] = id;
     this.lastAt[s] = at;
     this.dirty[s] = 1;
@@ -96,14 +159,13 @@ export class PendingRequests {
     if (at > this.lastAt[s]!) this.lastAt[s] = at;
   }
 
-  /** Slots in arrival order (removing the current one while iterating is allowed). */
-  inOrder(): MapIterator<number> {
-    return this.slots.values();
+  /** The oldest request, then `arrivedAfter()` until NONE: arrival order (read the next before closing one). */
+  oldest(): number {
+    return this.firstArrived;
   }
 
-  /** The slot of the oldest request, or undefined when none is pending. */
-  oldest(): number | undefined {
-    return this.slots.values().next().value;
+  arrivedAfter(s: number): number {
+    return this.nextArrived[s]!;
   }
 
   id(s: number): string {
@@ -157,7 +219,14 @@ export class PendingRequests {
 
   /** Forgets a request and frees its line records. */
   close(s: number): void {
-    this.slots.delete(this.ids[s]!);
+    this.remove(s);
+    this.pendingCount--;
+    const prev = this.prevArrived[s]!;
+    const next = this.nextArrived[s]!;
+    if (prev === NONE) this.firstArrived = next;
+    else this.nextArrived[prev] = next;
+    if (next === NONE) this.lastArrived = prev;
+    else this.prevArrived[next] = prev;
     this.ids[s] = undefined;
     for (let r = this.first[s]!; r !== NONE; ) {
       const n = this.next[r]!;
@@ -171,7 +240,9 @@ export class PendingRequests {
   }
 
   clear(): void {
-    this.slots.clear();
+    this.table.fill(0);
+    this.pendingCount = 0;
+    this.firstArrived = this.lastArrived = NONE;
     this.ids.length = this.sources.length = this.clusters.length = this.freeSlots.length = 0;
     this.slotTop = this.lineTop = 0;
     this.freeLines = NONE;
@@ -179,13 +250,46 @@ export class PendingRequests {
 
   /** When nothing is pending, gives back what a flood made the arrays grow to. */
   trim(): void {
-    if (this.slots.size > 0) return;
+    if (this.pendingCount > 0) return;
     this.clear();
+    if (this.table.length > SLOTS * 2) this.table = new Int32Array(SLOTS * 2);
     if (this.lastAt.length > SLOTS) this.resizeSlots(SLOTS);
     if (this.handle.length > LINES) this.resizeLines(LINES);
   }
 
+  private insert(s: number, h: number): void {
+    const mask = this.table.length - 1;
+    let i = h & mask;
+    while (this.table[i] !== 0) i = (i + 1) & mask;
+    this.table[i] = s + 1;
+  }
+
+  /** Takes a slot out of the table, moving back the entries after it that probed past it. */
+  private remove(s: number): void {
+    const t = this.table;
+    const mask = t.length - 1;
+    let i = this.hashes[s]! & mask;
+    while (t[i] !== s + 1) i = (i + 1) & mask;
+    for (let j = (i + 1) & mask; t[j] !== 0; j = (j + 1) & mask) {
+      const home = this.hashes[t[j]! - 1]! & mask;
+      // Entry j may fill the hole at i unless its home lies cyclically in (i, j].
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        t[i] = t[j]!;
+        i = j;
+      }
+    }
+    t[i] = 0;
+  }
+
+  private rehash(size: number): void {
+    this.table = new Int32Array(size);
+    for (let s = this.firstArrived; s !== NONE; s = this.nextArrived[s]!) this.insert(s, this.hashes[s]!);
+  }
+
   private resizeSlots(n: number): void {
+    this.hashes = resized(this.hashes, n);
+    this.prevArrived = resized(this.prevArrived, n);
+    this.nextArrived = resized(this.nextArrived, n);
     this.lastAt = resized(this.lastAt, n);
     this.dirty = resized(this.dirty, n);
     this.first = resized(this.first, n);

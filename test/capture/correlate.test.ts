@@ -150,6 +150,16 @@ describe('pending lines held as bytes', () => {
     expect(t!.hops.map((h) => h.to.workload)).toEqual(['productpage-v1', 'details-v1', 'reviews-v2', 'ratings-v1']);
   });
 
+  it('groups lines by a request id with non-ASCII characters, whether the rest of the line is ASCII or not', () => {
+    const lines = bookinfoRequest('utf8-req', 'v2', { receivedAt: 1000 }).map((l) => ({ ...captured(l), line: l.line.replace('"utf8-req"', '"réq-한국"') }));
+    lines[1] = { ...lines[1]!, line: lines[1]!.line.replace('"Mozilla/5.0"', '"Mozilla/5.0 (한국어)"') };
+    const trees = correlateLines([...lines, ...bookinfoRequest('ascii-req', 'v1', { receivedAt: 1000 }).map(captured)]);
+    expect(trees.map((t) => [t.requestId, t.hops.length])).toEqual([
+      ['réq-한국', 4],
+      ['ascii-req', 3],
+    ]);
+  });
+
   it('when the bytes held reach their bound, completes the oldest requests first, whole', () => {
     // Two 1 MiB pages, and each line padded to ~100 KB: a page takes eight such lines (room for
     // three bytes a character is kept free), the eight lines of one request here.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccessLogParseError, HOP_SLOTS, hopFieldsAt, keepHopOffsets, parseAccessLog, parseUpstreamCluster, scanAccessLog, scanAccessLogBytes } from '../../main/core/capture/parser.ts';
+import { AccessLogParseError, HOP_SLOTS, hopFieldsAt, keepHopOffsets, lastDownstreamLocalAddress, parseAccessLog, parseUpstreamCluster, scanAccessLog, scanAccessLogBytes } from '../../main/core/capture/parser.ts';
 import { RESPONSE_FLAGS, describeFlag } from '../../main/core/capture/flags.ts';
 
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
@@ -172,16 +172,18 @@ describe('scanAccessLog', () => {
       if (outcome(() => parseAccessLog(line)) !== 'ok') continue;
       const e = parseAccessLog(line);
       const key = scanAccessLog(line);
+      const json = line.trimStart().startsWith('{');
       expect(key, line).toMatchObject({
-        requestId: e.requestId,
-        startTime: e.startTime,
+        requestId: json ? e.requestId : null,
+        startMs: e.startTime === null ? NaN : Date.parse(e.startTime),
         durationMs: e.durationMs,
         upstreamCluster: e.upstreamCluster,
-        downstreamLocalAddress: e.downstreamLocalAddress,
+        ascii: Buffer.byteLength(line) === line.length,
       });
-      // Where the id's bytes are (TEXT lines): capture copies it from there.
+      expect(lastDownstreamLocalAddress(), line).toBe(e.downstreamLocalAddress);
+      // Where the id's bytes are (TEXT lines): capture looks the request up from there.
       if (key.requestIdAt >= 0) expect(Buffer.from(line).subarray(key.requestIdAt, key.requestIdEnd).toString(), line).toBe(e.requestId);
-      else expect(line.trimStart().startsWith('{') || e.requestId === null, line).toBe(true);
+      else expect(json || e.requestId === null, line).toBe(true);
     }
   });
 
@@ -215,8 +217,32 @@ describe('scanAccessLog', () => {
     const e = parseAccessLog(`${utf8}\r\n`);
     expect(e).toEqual({ ...parseAccessLog(out!), userAgent: 'Mozilla/5.0 (한국어; Français)', path: '/café/418' });
     const key = scanAccessLog(utf8);
-    expect(key.requestId).toBe('84961386-6d84-929d-98bd-c5aee93b5c88');
-    expect(Buffer.from(utf8).subarray(key.requestIdAt, key.requestIdEnd).toString()).toBe(key.requestId);
+    expect(key.ascii).toBe(false);
+    expect(Buffer.from(utf8).subarray(key.requestIdAt, key.requestIdEnd).toString()).toBe('84961386-6d84-929d-98bd-c5aee93b5c88');
+  });
+
+  it('reads START_TIME as Date.parse does, across minutes and for other forms', () => {
+    const [out] = lines('istio-docs-text-format.log');
+    const at = (t: string) => scanAccessLog(out!.replace('[2020-11-25T21:26:18.409Z]', `[${t}]`)).startMs;
+    for (const t of ['2026-11-25T07:00:01.234Z', '2026-11-25T07:00:59.999Z', '2026-11-25T07:01:00.000Z', '2026-11-25T07:00:02.005Z', '2026-11-25T08:00:02.005Z', '2026-11-25T07:00:03Z', '2026-11-25T07:00:03.123456Z', '2026-11-25T07:00:03.123+02:00']) {
+      expect(at(t), t).toBe(Date.parse(t));
+    }
+    expect(at('2026-11-25T07:00:0/.123Z')).toBeNaN();
+    expect(at('2026-13-25T07:00:01.234Z')).toBeNaN();
+    expect(at('not-a-time')).toBeNaN();
+  });
+
+  it('finds a cluster again from its bytes, and tells clusters that share a cache entry apart', () => {
+    const [out] = lines('istio-docs-text-format.log');
+    const raw = 'outbound|8000||httpbin.foo.svc.cluster.local';
+    const first = scanAccessLog(out!).upstreamCluster;
+    expect(scanAccessLog(out!).upstreamCluster).toBe(first);
+    // Many clusters: some share an entry of the cache, and each line still gets its own.
+    for (let i = 0; i < 3_000; i++) {
+      const other = `outbound|${i}||svc-${i}.foo.svc.cluster.local`;
+      expect(scanAccessLog(out!.replace(raw, other)).upstreamCluster?.raw).toBe(other);
+      expect(scanAccessLog(out!).upstreamCluster?.raw).toBe(raw);
+    }
   });
 });
 

@@ -12,8 +12,8 @@
 // lines are paired with index arrays rather than maps, and hops have one fixed shape.
 import type { AccessLogLine } from '../backend/types.ts';
 import { LineStore, MAX_LINE_CHARS } from './line-store.ts';
-import { NONE, NOT_ASCII, PendingRequests } from './pending.ts';
-import { AccessLogParseError, HOP_SLOTS, hopFieldsAt, keepHopOffsets, scanAccessLog, scanAccessLogBytes, type AccessLogKey, type HopFields } from './parser.ts';
+import { NONE, PendingRequests } from './pending.ts';
+import { AccessLogParseError, HOP_SLOTS, hopFieldsAt, keepHopOffsets, lastDownstreamLocalAddress, scanAccessLog, scanAccessLogBytes, type AccessLogKey, type HopFields } from './parser.ts';
 import type { Hop, RequestTree, WorkloadRef } from './types.ts';
 
 export type LineSource = AccessLogLine['source'];
@@ -297,19 +297,19 @@ export class Correlator {
   /** The pending request of the staged line (opened now if it is the first), touched. */
   private slotFor(key: AccessLogKey, at: number): number {
     const p = this.pending;
-    let s = NONE;
+    let s: number;
     let id: string | null = null;
-    if (key.requestIdAt >= 0) {
-      const from = this.store.stagedAt;
-      s = p.slotOfBytes(this.store.stagedBytes, from + key.requestIdAt, from + key.requestIdEnd);
-      // A string of its own, made once per request: a view of the line would keep its chunk alive.
-      if (s === NONE || s === NOT_ASCII) id = this.store.stagedText(key.requestIdAt, key.requestIdEnd);
-      if (s === NOT_ASCII) s = p.slotOf(id!);
-    } else {
+    if (key.requestIdAt < 0) {
       id = key.requestId ?? `tcp-${++this.tcpSeq}`;
       s = p.slotOf(id);
+    } else if (key.ascii) {
+      const from = this.store.stagedAt;
+      s = p.slotOfBytes(this.store.stagedBytes, from + key.requestIdAt, from + key.requestIdEnd);
+    } else {
+      s = p.slotOf((id = this.store.stagedText(key.requestIdAt, key.requestIdEnd)));
     }
-    if (s === NONE) return p.open(id!, at);
+    // The id as a string of its own, made once per request: a view of the line would keep its chunk alive.
+    if (s === NONE) return p.open(id ?? this.store.stagedText(key.requestIdAt, key.requestIdEnd), at);
     p.touch(s, at);
     return s;
   }
@@ -382,7 +382,7 @@ export class Correlator {
   private learnPod(s: LineSource, key: AccessLogKey): void {
     let ip = s.podIP ?? null;
     // An inbound line's downstream local address is the pod's own IP (since 1.10; 127.0.0.1 before).
-    if (!ip && key.upstreamCluster?.direction === 'inbound') ip = ipOf(key.downstreamLocalAddress);
+    if (!ip && key.upstreamCluster?.direction === 'inbound') ip = ipOf(lastDownstreamLocalAddress());
     if (!ip || ip.startsWith('127.')) return;
     if (this.pods.get(ip)?.pod === s.pod) return;
     this.pods.delete(ip);

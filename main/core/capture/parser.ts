@@ -3,6 +3,7 @@
 // the JSON encoding. Capture runs for hours on every proxy's log, so the text path is a
 // hand-written tokenizer (one pass, no regular expressions, no backtracking): each field is either
 // `[…]`, `"…"` or a space-free word.
+import { hashBytes, hashString, sameAscii } from './hash.ts';
 import type { AccessLogEntry, UpstreamCluster } from './types.ts';
 
 export type AccessLogFormat = 'text' | 'json' | 'auto';
@@ -176,18 +177,37 @@ function flags(value: string | null): string[] {
 }
 
 // Parsed clusters by name: a mesh has few, and every line names one. Entries share these objects,
-// frozen so that no consumer can change them for the others.
-const clusters = new Map<string, UpstreamCluster>();
-const MAX_CLUSTERS = 4096;
+// frozen so that no consumer can change them for the others. A direct-mapped cache by hash: a
+// line's cluster is found from its bytes, with no string made (nor hashed) unless it is new here.
+const CLUSTER_CACHE = 1024;
+const clusterCache: (UpstreamCluster | undefined)[] = new Array<UpstreamCluster | undefined>(CLUSTER_CACHE).fill(undefined);
+const clusterHashes = new Int32Array(CLUSTER_CACHE);
+
+function cacheCluster(h: number, raw: string): UpstreamCluster {
+  const c = Object.freeze(parseUpstreamCluster(raw));
+  clusterCache[h & (CLUSTER_CACHE - 1)] = c;
+  clusterHashes[h & (CLUSTER_CACHE - 1)] = h;
+  return c;
+}
 
 function cachedCluster(raw: string): UpstreamCluster {
-  let c = clusters.get(raw);
-  if (c === undefined) {
-    if (clusters.size >= MAX_CLUSTERS) clusters.clear();
-    c = Object.freeze(parseUpstreamCluster(raw));
-    clusters.set(raw, c);
-  }
-  return c;
+  const h = hashString(raw);
+  const c = clusterCache[h & (CLUSTER_CACHE - 1)];
+  return c !== undefined && clusterHashes[h & (CLUSTER_CACHE - 1)] === h && c.raw === raw ? c : cacheCluster(h, raw);
+}
+
+/** The cluster of TEXT field k of the loaded line (null for `-`). */
+function clusterAt(k: number): UpstreamCluster | null {
+  if (absent(k)) return null;
+  // Bytes are characters only in an ASCII line.
+  if (!ascii) return cachedCluster(str(k)!);
+  const from = base + tokStart[k]!;
+  const to = base + tokEnd[k]!;
+  const h = hashBytes(src, from, to);
+  const c = clusterCache[h & (CLUSTER_CACHE - 1)];
+  if (c !== undefined && clusterHashes[h & (CLUSTER_CACHE - 1)] === h && sameAscii(c.raw, src, from, to)) return c;
+  // A string of its own: a view of the line would keep the line's whole chunk alive.
+  return cacheCluster(h, decoder.decode(src.subarray(from, to)));
 }
 
 /** `outbound|9080|v2|reviews.default.svc.cluster.local`, `inbound|9080||`, `PassthroughCluster`, … */
@@ -295,7 +315,6 @@ function checkText(): void {
 function textEntry(): AccessLogEntry {
   const L = layout;
   const q = headers;
-  const cluster = str(tail);
   return {
     startTime: str(0),
     method: dashNull(slice(tokStart[1]!, methodEnd)),
@@ -315,7 +334,7 @@ function textEntry(): AccessLogEntry {
     requestId: str(q + 2),
     authority: str(q + 3),
     upstreamHost: str(q + 4),
-    upstreamCluster: cluster === null ? null : cachedCluster(cluster),
+    upstreamCluster: clusterAt(tail),
     upstreamLocalAddress: str(tail + 1),
     downstreamLocalAddress: str(tail + 2),
     downstreamRemoteAddress: str(tail + 3),
@@ -384,45 +403,95 @@ function parseJson(line: string): AccessLogEntry {
   };
 }
 
-/** What correlation needs of a line as it arrives; the rest is parsed when its request is built. */
+/**
+ * What correlation needs of a line as it arrives; the rest is parsed when its request is built.
+ * Made of numbers and shared objects (no string per line), and one object reused: it describes the
+ * line scanAccessLog*() last passed, until the next.
+ */
 export interface AccessLogKey {
+  /** The request id of a JSON line; null for TEXT lines, whose id is at requestIdAt. */
   requestId: string | null;
   /**
-   * Where the request id's bytes are in a TEXT line, from its first byte: a view of the line
-   * (`requestId`) keeps all of it alive, and the bytes give a string of its own. -1 otherwise.
+   * Where the request id's bytes are in a TEXT line, from its first byte; -1 when the line has
+   * none (`-`) or is JSON.
    */
   requestIdAt: number;
   requestIdEnd: number;
-  startTime: string | null;
+  /** The line's bytes are its characters (all ASCII, nearly always). */
+  ascii: boolean;
+  /** START_TIME in epoch milliseconds; NaN when absent or not a time. */
+  startMs: number;
   durationMs: number | null;
   /** Shared by every line that names it (frozen). */
   upstreamCluster: UpstreamCluster | null;
-  downstreamLocalAddress: string | null;
 }
+
+const key: AccessLogKey = { requestId: null, requestIdAt: -1, requestIdEnd: -1, ascii: true, startMs: NaN, durationMs: null, upstreamCluster: null };
+/** DOWNSTREAM_LOCAL_ADDRESS of the last JSON line scanned. */
+let jsonDownstreamLocal: string | null = null;
 
 /** Checks the loaded line as parsing would (same errors) and returns its key. */
 function scanLoaded(): AccessLogKey {
   if (src[base + firstByte()] === 123 /* { */) {
     const e = parseJson(text);
-    // JSON.parse() gives strings of their own.
-    return { requestId: e.requestId, requestIdAt: -1, requestIdEnd: -1, startTime: e.startTime, durationMs: e.durationMs, upstreamCluster: e.upstreamCluster, downstreamLocalAddress: e.downstreamLocalAddress };
+    jsonDownstreamLocal = e.downstreamLocalAddress;
+    key.requestId = e.requestId;
+    key.requestIdAt = key.requestIdEnd = -1;
+    key.startMs = e.startTime === null ? NaN : Date.parse(e.startTime);
+    key.durationMs = e.durationMs;
+    key.upstreamCluster = e.upstreamCluster === null ? null : cachedCluster(e.upstreamCluster.raw);
+  } else {
+    checkText();
+    const id = headers + 2;
+    const none = absent(id);
+    key.requestId = null;
+    key.requestIdAt = none ? -1 : tokStart[id]!;
+    key.requestIdEnd = none ? -1 : tokEnd[id]!;
+    key.startMs = absent(0) ? NaN : startMillisAt(tokStart[0]!, tokEnd[0]!);
+    key.durationMs = durationMs;
+    key.upstreamCluster = clusterAt(tail);
   }
-  checkText();
-  const id = headers + 2;
-  const requestId = str(id);
-  return {
-    requestId,
-    requestIdAt: requestId === null ? -1 : tokStart[id]!,
-    requestIdEnd: requestId === null ? -1 : tokEnd[id]!,
-    startTime: str(0),
-    durationMs,
-    upstreamCluster: clusterOf(str(tail)),
-    downstreamLocalAddress: str(tail + 2),
-  };
+  key.ascii = ascii;
+  return key;
 }
 
-function clusterOf(cluster: string | null): UpstreamCluster | null {
-  return cluster === null ? null : cachedCluster(cluster);
+/** DOWNSTREAM_LOCAL_ADDRESS of the line scanAccessLog*() last passed (sliced only when asked for). */
+export function lastDownstreamLocalAddress(): string | null {
+  return src[base + firstByte()] === 123 /* { */ ? jsonDownstreamLocal : str(tail + 2);
+}
+
+// Envoy's START_TIME is `2026-11-25T07:00:01.234Z`; consecutive lines share their minute, so the
+// minute is parsed once and only seconds and milliseconds per line. Anything else: Date.parse.
+const minute = new Uint8Array(16);
+let minuteMs = NaN;
+
+/** The number bytes `[from, to)` of the loaded line spell, or -1 when one is not a digit. */
+function digitsAt(from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = src[base + i]! - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+function startMillisAt(s: number, e: number): number {
+  const o = base + s;
+  if (e - s === 24 && src[o + 16] === 58 /* : */ && src[o + 19] === 46 /* . */ && src[o + 23] === 90 /* Z */) {
+    const sec = digitsAt(s + 17, s + 19);
+    const ms = digitsAt(s + 20, s + 23);
+    if (sec >= 0 && sec < 61 && ms >= 0) {
+      let same = minuteMs === minuteMs; // not NaN: a minute is cached
+      for (let i = 0; same && i < 16; i++) same = minute[i] === src[o + i];
+      if (!same) {
+        minuteMs = Date.parse(`${slice(s, s + 16)}:00.000Z`);
+        minute.set(src.subarray(o, o + 16));
+      }
+      return minuteMs + sec * 1000 + ms;
+    }
+  }
+  return Date.parse(slice(s, e));
 }
 
 /**

@@ -9,40 +9,22 @@
 // that find it pending cost no string, no string hash and no map probe of their own.
 import type { AccessLogLine } from '../backend/types.ts';
 import type { UpstreamCluster } from './types.ts';
+import { hashBytes, hashString, sameAscii } from './hash.ts';
 import { HOP_SLOTS } from './parser.ts';
 
 type LineSource = AccessLogLine['source'];
 
 /** No request (slotOf), the end of a line list or of the arrival order, an empty free list. */
 export const NONE = -1;
-/** slotOfBytes(): the id has a non-ASCII byte; look it up as a string (its UTF-8 bytes are not its UTF-16 units). */
-export const NOT_ASCII = -2;
 /** Requests and lines the arrays hold at first (and again after trim()). */
 const SLOTS = 256;
 const LINES = 1024;
-
-// FNV-1a over an id's characters, which are its bytes when it is ASCII.
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 16777619;
-
-function hashString(id: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), FNV_PRIME);
-  return h;
-}
 
 /** `a` with room for `size` entries, its first entries kept. */
 function resized<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
   const b = new (a.constructor as new (n: number) => T)(size);
   b.set(a.length <= size ? a : a.subarray(0, size));
   return b;
-}
-
-/** Whether `id` (ASCII) is the bytes `b[from..to)`. */
-function sameId(id: string, b: Uint8Array, from: number, to: number): boolean {
-  if (id.length !== to - from) return false;
-  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) !== b[from + i]) return false;
-  return true;
 }
 
 export class PendingRequests {
@@ -91,21 +73,14 @@ export class PendingRequests {
     }
   }
 
-  /** slotOf() of the id whose bytes are `b[from..to)`, or NOT_ASCII when one of them is not ASCII. */
+  /** slotOf() of the id whose bytes are `b[from..to)`, all ASCII (UTF-8 bytes of other characters are not their UTF-16 units). */
   slotOfBytes(b: Uint8Array, from: number, to: number): number {
-    let h = FNV_OFFSET;
-    let high = 0;
-    for (let i = from; i < to; i++) {
-      const c = b[i]!;
-      high |= c;
-      h = Math.imul(h ^ c, FNV_PRIME);
-    }
-    if (high > 0x7f) return NOT_ASCII;
+    const h = hashBytes(b, from, to);
     const mask = this.table.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = this.table[i]! - 1;
       if (e === NONE) return NONE;
-      if (this.hashes[e] === h && sameId(this.ids[e]!, b, from, to)) return e;
+      if (this.hashes[e] === h && sameAscii(this.ids[e]!, b, from, to)) return e;
     }
   }
 

@@ -16,37 +16,6 @@ export interface ParseFailure {
 const MAX_FAILURES = 20;
 const MAX_LINE_SHOWN = 300;
 
-// Envoy's START_TIME is `2026-11-25T07:00:01.234Z`; consecutive lines share their minute, so the
-// minute is parsed once and only seconds and milliseconds per line. Anything else: Date.parse.
-let minutePrefix = '';
-let minuteMs = NaN;
-
-/** The number `t[from..to)` spells, or -1 when a character there is not a digit. */
-function digits(t: string, from: number, to: number): number {
-  let v = 0;
-  for (let i = from; i < to; i++) {
-    const d = t.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-export function startMillis(t: string): number {
-  if (t.length === 24 && t.charCodeAt(16) === 58 /* : */ && t.charCodeAt(19) === 46 /* . */ && t.charCodeAt(23) === 90 /* Z */) {
-    const sec = digits(t, 17, 19);
-    const ms = digits(t, 20, 23);
-    if (sec >= 0 && sec < 61 && ms >= 0) {
-      if (minutePrefix === '' || !t.startsWith(minutePrefix)) {
-        minutePrefix = t.slice(0, 16);
-        minuteMs = Date.parse(`${minutePrefix}:00.000Z`);
-      }
-      return minuteMs + sec * 1000 + ms;
-    }
-  }
-  return Date.parse(t);
-}
-
 export class CapturePipeline {
   readonly correlator: Correlator;
   readonly aggregator: Aggregator;
@@ -76,9 +45,8 @@ export class CapturePipeline {
     }
     this.parsed++;
     const key = this.correlator.lastKey!;
-    if (key.startTime) {
-      const end = startMillis(key.startTime) + (key.durationMs ?? 0);
-      const lag = l.receivedAt - end;
+    if (!Number.isNaN(key.startMs)) {
+      const lag = l.receivedAt - (key.startMs + (key.durationMs ?? 0));
       // Clock skew between a node and this machine can make it negative; ignore absurd values.
       if (Number.isFinite(lag) && lag > -5_000 && lag < 600_000) {
         const v = Math.max(0, lag);

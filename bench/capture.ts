@@ -73,6 +73,21 @@ async function serviceAtFullSpeed(chunks: { bytes: Buffer; sources: AccessLogLin
   }
 }
 
+/**
+ * Runs `fn` as the app runs (the packaged app and `npm run web`): without the development-time
+ * check of every emitted event against the contract, which would measure zod.
+ */
+async function asTheAppRuns<T>(fn: () => Promise<T>): Promise<T> {
+  const prev = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    return await fn();
+  } finally {
+    if (prev === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = prev;
+  }
+}
+
 /** Consecutive runs of `items` of at most 64 KiB each (`size` of an item), as a socket delivers a stream. */
 function in64KiB<T>(items: T[], size: (x: T) => number): T[][] {
   const runs: T[][] = [];
@@ -136,7 +151,7 @@ export async function ingest(): Promise<Figures> {
   // a tree of concatenated pieces until first read); every major GC of the service's runs marked
   // all of it, which took about a quarter off this figure when it ran after them.
   const chunks = in64KiB(benchLines(), (l) => l.line.length + 1).map((part) => ({ bytes: Buffer.from(part.map((l) => l.line).join('\n')), sources: part.map((l) => l.source) }));
-  const service = await times(() => serviceAtFullSpeed(chunks), 9);
+  const service = await asTheAppRuns(() => times(() => serviceAtFullSpeed(chunks), 9));
   const lines = benchLines();
   const texts = lines.map((l) => l.line);
   const parse = await times(() => {
@@ -274,9 +289,6 @@ function leanTree(id: string, i: number): RequestTree {
 }
 
 async function heap(app: AppHarness, total = 1_000_000, batch = 5_000): Promise<Figures> {
-  const prevEnv = process.env.NODE_ENV;
-  // Skip the development-time schema check on emit: it measures zod, not the renderer.
-  process.env.NODE_ENV = 'production';
   const cdp = await app.page.context().newCDPSession(app.page);
   const usedMb = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
@@ -286,21 +298,17 @@ async function heap(app: AppHarness, total = 1_000_000, batch = 5_000): Promise<
   const figures: Figures = {};
   const marks = new Set([100_000, 250_000, 500_000, total].map((m) => Math.ceil(m / batch) * batch));
   const started = performance.now();
-  try {
-    await app.page.getByTestId('mesh-clear').click();
-    figures['heap.start MB'] = await usedMb();
-    let sent = 0;
-    while (sent < total) {
-      const trees: RequestTree[] = [];
-      for (let i = 0; i < batch; i++) trees.push(leanTree(`heap-${sent + i}`, sent + i));
-      sent += batch;
-      app.core.events.emit('capture.requests', { emittedAt: Date.now(), trees });
-      // Back-pressure: wait until the view has drawn this batch's newest request.
-      await app.page.locator(`[data-request-id="heap-${sent - 1}"]`).waitFor({ state: 'attached', timeout: 60_000 });
-      if (marks.has(sent)) figures[`heap.after ${sent.toLocaleString('en-US')} MB`] = await usedMb();
-    }
-  } finally {
-    process.env.NODE_ENV = prevEnv;
+  await app.page.getByTestId('mesh-clear').click();
+  figures['heap.start MB'] = await usedMb();
+  let sent = 0;
+  while (sent < total) {
+    const trees: RequestTree[] = [];
+    for (let i = 0; i < batch; i++) trees.push(leanTree(`heap-${sent + i}`, sent + i));
+    sent += batch;
+    app.core.events.emit('capture.requests', { emittedAt: Date.now(), trees });
+    // Back-pressure: wait until the view has drawn this batch's newest request.
+    await app.page.locator(`[data-request-id="heap-${sent - 1}"]`).waitFor({ state: 'attached', timeout: 60_000 });
+    if (marks.has(sent)) figures[`heap.after ${sent.toLocaleString('en-US')} MB`] = await usedMb();
   }
   figures['heap.requests/s through the view'] = Math.round(total / ((performance.now() - started) / 1000));
   const start = figures['heap.start MB'] as number;
@@ -320,8 +328,10 @@ export async function run(): Promise<Figures> {
   try {
     await app.page.getByTestId('nav-mesh').click();
     await app.page.getByTestId('mesh-view').waitFor();
-    Object.assign(figures, await latency(app));
-    Object.assign(figures, await heap(app, Number(process.env.MESHWALK_BENCH_REQUESTS ?? 1_000_000)));
+    await asTheAppRuns(async () => {
+      Object.assign(figures, await latency(app));
+      Object.assign(figures, await heap(app, Number(process.env.MESHWALK_BENCH_REQUESTS ?? 1_000_000)));
+    });
   } finally {
     await app.close();
   }

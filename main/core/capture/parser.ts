@@ -94,7 +94,8 @@ function tokenize(): number {
   let n = 0;
   while (i < len) {
     let c = b[o + i]!;
-    if (c === SPACE || c === TAB) {
+    // One comparison for most bytes: space and tab are below every printable character.
+    if (c <= SPACE && (c === SPACE || c === TAB)) {
       i++;
       continue;
     }
@@ -123,7 +124,7 @@ function tokenize(): number {
       let j = i + 1;
       while (j < len) {
         const d = b[o + j]!;
-        if (d === SPACE || d === TAB) break;
+        if (d <= SPACE && (d === SPACE || d === TAB)) break;
         j++;
       }
       ts[n] = i;

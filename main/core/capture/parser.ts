@@ -407,7 +407,7 @@ function parseJson(line: string): AccessLogEntry {
 /**
  * What correlation needs of a line as it arrives; the rest is parsed when its request is built.
  * Made of numbers and shared objects (no string per line), and one object reused: it describes the
- * line scanAccessLog*() last passed, until the next.
+ * line scanAccessLog*() last passed, until the next scan.
  */
 export interface AccessLogKey {
   /** The request id of a JSON line; null for TEXT lines, whose id is at requestIdAt. */
@@ -456,7 +456,10 @@ function scanLoaded(): AccessLogKey {
   return key;
 }
 
-/** DOWNSTREAM_LOCAL_ADDRESS of the line scanAccessLog*() last passed (sliced only when asked for). */
+/**
+ * DOWNSTREAM_LOCAL_ADDRESS of the line scanAccessLog*() last passed, sliced only when asked for:
+ * ask before another line is read (scanned, parsed or built), as for keepHopOffsets().
+ */
 export function lastDownstreamLocalAddress(): string | null {
   return src[base + firstByte()] === 123 /* { */ ? jsonDownstreamLocal : str(tail + 2);
 }
@@ -483,7 +486,7 @@ function startMillisAt(s: number, e: number): number {
     const sec = digitsAt(s + 17, s + 19);
     const ms = digitsAt(s + 20, s + 23);
     if (sec >= 0 && sec < 61 && ms >= 0) {
-      let same = minuteMs === minuteMs; // not NaN: a minute is cached
+      let same = !Number.isNaN(minuteMs);
       for (let i = 0; same && i < 16; i++) same = minute[i] === src[o + i];
       if (!same) {
         minuteMs = Date.parse(`${slice(s, s + 16)}:00.000Z`);
@@ -567,7 +570,10 @@ function isDash(s: number, e: number): boolean {
   return e - s === 1 && src[base + s] === DASH;
 }
 
-/** Writes where the HopFields of the line scanAccessLog*() last passed are, at `out[at..at+HOP_SLOTS)`. */
+/**
+ * Writes where the HopFields of the line scanAccessLog*() last passed are, at
+ * `out[at..at+HOP_SLOTS)`; call before another line is read (scanned, parsed or built).
+ */
 export function keepHopOffsets(out: Int32Array, at: number): void {
   if (src[base + firstByte()] === 123 /* { */) {
     out[at] = NOT_TEXT;

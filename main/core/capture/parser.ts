@@ -184,6 +184,12 @@ const CLUSTER_CACHE = 1024;
 const clusterCache: (UpstreamCluster | undefined)[] = new Array<UpstreamCluster | undefined>(CLUSTER_CACHE).fill(undefined);
 const clusterHashes = new Int32Array(CLUSTER_CACHE);
 
+/** The cached cluster whose name has hash `h`, if any (the caller compares the name). */
+function clusterWithHash(h: number): UpstreamCluster | undefined {
+  const i = h & (CLUSTER_CACHE - 1);
+  return clusterHashes[i] === h ? clusterCache[i] : undefined;
+}
+
 function cacheCluster(h: number, raw: string): UpstreamCluster {
   const c = Object.freeze(parseUpstreamCluster(raw));
   clusterCache[h & (CLUSTER_CACHE - 1)] = c;
@@ -193,8 +199,8 @@ function cacheCluster(h: number, raw: string): UpstreamCluster {
 
 function cachedCluster(raw: string): UpstreamCluster {
   const h = hashString(raw);
-  const c = clusterCache[h & (CLUSTER_CACHE - 1)];
-  return c !== undefined && clusterHashes[h & (CLUSTER_CACHE - 1)] === h && c.raw === raw ? c : cacheCluster(h, raw);
+  const c = clusterWithHash(h);
+  return c !== undefined && c.raw === raw ? c : cacheCluster(h, raw);
 }
 
 /** The cluster of TEXT field k of the loaded line (null for `-`). */
@@ -205,8 +211,8 @@ function clusterAt(k: number): UpstreamCluster | null {
   const from = base + tokStart[k]!;
   const to = base + tokEnd[k]!;
   const h = hashBytes(src, from, to);
-  const c = clusterCache[h & (CLUSTER_CACHE - 1)];
-  if (c !== undefined && clusterHashes[h & (CLUSTER_CACHE - 1)] === h && sameAscii(c.raw, src, from, to)) return c;
+  const c = clusterWithHash(h);
+  if (c !== undefined && sameAscii(c.raw, src, from, to)) return c;
   // A string of its own: a view of the line would keep the line's whole chunk alive.
   return cacheCluster(h, decoder.decode(src.subarray(from, to)));
 }

@@ -148,8 +148,8 @@ export async function ingest(): Promise<Figures> {
   // ~0.1).
   // The service first, in a heap that holds what the app's core would: its input is bytes outside
   // the heap. The other figures need the lines as strings, ~150–600 MB of heap (a line is built as
-  // a tree of concatenated pieces until first read); every major GC of the service's runs marked
-  // all of it, which took about a quarter off this figure when it ran after them.
+  // a tree of concatenated pieces until first read), and every major GC during the service's runs
+  // marked all of it: with 600 MB live, runs took up to three times as long.
   const chunks = in64KiB(benchLines(), (l) => l.line.length + 1).map((part) => ({ bytes: Buffer.from(part.map((l) => l.line).join('\n')), sources: part.map((l) => l.source) }));
   const service = await asTheAppRuns(() => times(() => serviceAtFullSpeed(chunks), 9));
   const lines = benchLines();

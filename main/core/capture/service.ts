@@ -21,6 +21,13 @@ export interface CaptureServiceOptions {
 
 const SETTLE_MS = { sandbox: 300, cluster: 1_500 } as const;
 
+/** Puts `t` last in `trees` (in place of an older version of it); the oldest go beyond `max`. */
+function putNewest(trees: Map<string, RequestTree>, t: RequestTree, max: number): void {
+  trees.delete(t.requestId);
+  trees.set(t.requestId, t);
+  while (trees.size > max) trees.delete(trees.keys().next().value!);
+}
+
 export class CaptureService {
   private pipeline = new CapturePipeline({ settleMs: SETTLE_MS.sandbox });
   /** Trees sent to the views, oldest first. */
@@ -84,25 +91,14 @@ export class CaptureService {
    * batch (and keeping them for replay) had every tree outlive V8's young generation.
    */
   private queue(t: RequestTree): void {
-    this.pendingEmit.delete(t.requestId);
-    this.pendingEmit.set(t.requestId, t);
-    if (this.pendingEmit.size > this.maxPerBatch) this.pendingEmit.delete(this.pendingEmit.keys().next().value!);
-  }
-
-  private keep(t: RequestTree): void {
-    this.recent.delete(t.requestId);
-    this.recent.set(t.requestId, t);
-    while (this.recent.size > this.keepTrees) this.recent.delete(this.recent.keys().next().value!);
+    putNewest(this.pendingEmit, t, this.maxPerBatch);
   }
 
   /** What the views have been sent and what the next batch carries, oldest first. */
   private latest(): RequestTree[] {
     if (this.pendingEmit.size === 0) return [...this.recent.values()];
     const all = new Map(this.recent);
-    for (const [id, t] of this.pendingEmit) {
-      all.delete(id);
-      all.set(id, t);
-    }
+    for (const t of this.pendingEmit.values()) putNewest(all, t, Infinity);
     return [...all.values()];
   }
 
@@ -120,7 +116,7 @@ export class CaptureService {
     // Under heavy load only the newest requests are sent; the numbers still count every one.
     const trees = [...this.pendingEmit.values()];
     this.pendingEmit = new Map();
-    for (const t of trees) this.keep(t);
+    for (const t of trees) putNewest(this.recent, t, this.keepTrees);
     this.events.emit('capture.requests', { emittedAt: Date.now(), trees });
   }
 

@@ -434,12 +434,14 @@ export interface AccessLogKey {
 }
 
 const key: AccessLogKey = { requestId: null, requestIdAt: -1, requestIdEnd: -1, ascii: true, startMs: NaN, durationMs: null, upstreamCluster: null };
-/** DOWNSTREAM_LOCAL_ADDRESS of the last JSON line scanned. */
+/** Whether the line last scanned was JSON, and its DOWNSTREAM_LOCAL_ADDRESS if so. */
+let scannedJson = false;
 let jsonDownstreamLocal: string | null = null;
 
 /** Checks the loaded line as parsing would (same errors) and returns its key. */
 function scanLoaded(): AccessLogKey {
-  if (src[base + firstByte()] === 123 /* { */) {
+  scannedJson = src[base + firstByte()] === 123 /* { */;
+  if (scannedJson) {
     const e = parseJson(text);
     jsonDownstreamLocal = e.downstreamLocalAddress;
     key.requestId = e.requestId;
@@ -467,7 +469,7 @@ function scanLoaded(): AccessLogKey {
  * ask before another line is read (scanned, parsed or built), as for keepHopOffsets().
  */
 export function lastDownstreamLocalAddress(): string | null {
-  return src[base + firstByte()] === 123 /* { */ ? jsonDownstreamLocal : str(tail + 2);
+  return scannedJson ? jsonDownstreamLocal : str(tail + 2);
 }
 
 // Envoy's START_TIME is `2026-11-25T07:00:01.234Z`; consecutive lines share their minute, so the
@@ -581,7 +583,7 @@ function isDash(s: number, e: number): boolean {
  * `out[at..at+HOP_SLOTS)`; call before another line is read (scanned, parsed or built).
  */
 export function keepHopOffsets(out: Int32Array, at: number): void {
-  if (src[base + firstByte()] === 123 /* { */) {
+  if (scannedJson) {
     out[at] = NOT_TEXT;
     return;
   }

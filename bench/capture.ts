@@ -171,7 +171,7 @@ export async function ingest(): Promise<Figures> {
         p.takeDirty(400);
       }
     }
-    p.drain(Date.now());
+    p.drain();
   });
   // Before the service, on a cluster: each pod's stream split into lines, timestamps read and
   // lines a resumed stream repeats dropped (LogLines, as Kube.followLogs runs it).

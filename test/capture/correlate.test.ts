@@ -3,7 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AccessLogLine } from '../../main/core/backend/types.ts';
 import { Correlator, correlateLines, type CapturedLine } from '../../main/core/capture/correlate.ts';
+import { Aggregator } from '../../main/core/capture/aggregate.ts';
 import { parseAccessLog } from '../../main/core/capture/parser.ts';
+import { CapturePipeline } from '../../main/core/capture/pipeline.ts';
 import type { RequestTree } from '../../main/core/capture/types.ts';
 import { chainOf, formatFlowLine, formatFlows } from '../../main/core/capture/flow-tail.ts';
 import { bookinfoRequest, hopLines, PODS } from './bookinfo-lines.ts';
@@ -12,6 +14,31 @@ const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
 const captured = (l: AccessLogLine): CapturedLine => ({ line: l.line, source: l.source, receivedAt: l.receivedAt });
 /** A hop's side as parsed from the line it keeps. */
 const side = (line: string | undefined) => (line === undefined ? undefined : parseAccessLog(line));
+
+/**
+ * Under a flood most requests are only counted, their trees never built: each hop must count the
+ * same either way, and as the built tree reads.
+ */
+function expectCountedAlike(lines: CapturedLine[]): void {
+  const built = new CapturePipeline({ maxPending: 1_000_000 });
+  const counted = new CapturePipeline({ maxPending: 1_000_000 });
+  counted.allowTrees(0);
+  for (const l of lines) {
+    built.ingest(l);
+    counted.ingest(l);
+  }
+  const trees = built.drain();
+  expect(counted.drain()).toEqual([]);
+  const fromTrees = new Aggregator();
+  for (const t of trees) fromTrees.addTree(t, t.receivedAt!);
+  const now = Math.max(...lines.map((l) => l.receivedAt));
+  const byId = <T extends { id: string }>(xs: T[]) => xs.sort((a, b) => a.id.localeCompare(b.id));
+  const edges = byId(built.aggregator.edgeStats(now));
+  expect(edges.length).toBeGreaterThan(0);
+  expect(byId(counted.aggregator.edgeStats(now))).toEqual(edges);
+  expect(byId(fromTrees.edgeStats(now))).toEqual(edges);
+  expect(byId(counted.aggregator.nodeStats(now))).toEqual(byId(built.aggregator.nodeStats(now)));
+}
 
 describe('correlation of real lines', () => {
   it('stitches the istio.io curl → httpbin outbound and inbound lines into one hop', () => {
@@ -40,6 +67,44 @@ describe('correlation of real lines', () => {
     const dest = trees.map((t) => t.hops[0]!.to.workload).sort();
     expect(dest).toEqual(['BlackHoleCluster', 'google.com', 'google.com']);
     expect(trees.find((t) => t.hops[0]!.to.workload === 'BlackHoleCluster')!.hops[0]!.flags).toEqual(['UH']);
+  });
+});
+
+describe('requests only counted', () => {
+  it('count like built trees: Bookinfo with faults, real TEXT, JSON and legacy lines, external hosts', () => {
+    const src = (pod: string, workload: string, app?: string) => ({ namespace: 'default', pod, workload, app, kind: 'sidecar' as const });
+    const real = (file: string, source: CapturedLine['source']) =>
+      readFileSync(path.join(dir, file), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((line, i) => ({ line, source, receivedAt: 5_000 + i }));
+    expectCountedAlike([
+      ...(['v1', 'v2', 'v3'] as const).flatMap((v, i) => bookinfoRequest(`ok-${v}`, v, { receivedAt: 1_000 + i }).map(captured)),
+      ...bookinfoRequest('fault', 'v3', { receivedAt: 2_000, ratingsStatus: 503, ratingsFlags: 'UO' }).map(captured),
+      ...bookinfoRequest('subset', 'v2', { receivedAt: 2_100, subset: true }).map(captured),
+      // A timeout: reviews gave up on ratings (504 UT) while ratings answered 200 later.
+      ...bookinfoRequest('timeout', 'v2', { receivedAt: 2_200 }).map((l) =>
+        captured(l.source.app === 'reviews' && l.line.includes('outbound|9080||ratings') ? { ...l, line: l.line.replace('" 200 - via_upstream ', '" 504 UT response_timeout ') } : l),
+      ),
+      ...real('community-text-format.log', src('curl-1', 'curl', 'curl')),
+      ...real('istio-docs-text-format.log', src('sleep-7f8c', 'sleep', 'sleep')),
+      ...real('istio-docs-legacy-format.log', src('productpage-v1-1', 'productpage-v1', 'productpage')),
+      ...real('community-json-format.jsonl', src('frontend-1', 'frontend', 'frontend')),
+    ]);
+  });
+});
+
+describe('JSON lines', () => {
+  it('each request gets its own JSON lines, request after request', () => {
+    const [json] = readFileSync(path.join(dir, 'community-json-format.jsonl'), 'utf8').split('\n');
+    const src = { namespace: 'online-boutique', pod: 'frontend-1', workload: 'frontend', app: 'frontend', kind: 'sidecar' as const };
+    const ids = ['json-a', 'json-b', 'json-c'];
+    const lines = ids.map((id, i) => ({ line: JSON.stringify({ ...JSON.parse(json!), request_id: id }), source: src, receivedAt: i }));
+    const trees = new Correlator();
+    for (const l of lines) trees.add(l);
+    const built = trees.drain();
+    expect(built.map((t) => t.requestId)).toEqual(ids);
+    expect(built.map((t) => JSON.parse(t.hops[0]!.outboundLine!).request_id)).toEqual(ids);
   });
 });
 
@@ -270,6 +335,14 @@ describe('mirror copies', () => {
     const t = correlateLines([at(curl, clientPrimary, 1), at(v1, v1In, 2), at(v1b, retried, 3)])[0]!;
     expect(t.hops.some((h) => h.mirror)).toBe(false);
     expect(t.status).toBe(200);
+  });
+
+  it('requests only counted count their hops as built trees do, mirrors left out', () => {
+    expectCountedAlike([at(v2, v2In(), 1), at(curl, clientPrimary, 2), at(v1, v1In, 3)]);
+    expectCountedAlike([at(v2, v2In('httpbin-shadow:8000'), 1), at(curl, clientPrimary, 2), at(v1, v1In, 3), at(curl, clientMirror('httpbin-shadow:8000'), 4)]);
+    expectCountedAlike([at(v2, v2In(), 1), at(v1, v1In, 2), at(curl, clientMirror('httpbin:8000'), 3), at(curl, clientPrimary, 4)]);
+    const v1b = { ...v1, pod: 'httpbin-v1-9a1e', podIP: '10.244.0.31' };
+    expectCountedAlike([at(curl, clientPrimary, 1), at(v1, v1In, 2), at(v1b, v2In('httpbin:8000', 503).replace('outbound_.8000_.v2_', 'outbound_.8000_.v1_'), 3)]);
   });
 
   it('mirror hops stay out of the live edge numbers', async () => {

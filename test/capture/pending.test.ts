@@ -10,9 +10,9 @@ function inOrder(p: PendingRequests): number[] {
   return out;
 }
 
-function linesOf(p: PendingRequests, s: number): [number, number, string][] {
-  const out: [number, number, string][] = [];
-  for (let r = p.firstLine(s); r !== -1; r = p.nextLine(r)) out.push([p.lineHandle(r), p.lineBytes(r), p.lineSource(r).pod]);
+function linesOf(p: PendingRequests, s: number): [number, number, number, string][] {
+  const out: [number, number, number, string][] = [];
+  for (let r = p.firstLine(s); r !== -1; r = p.nextLine(r)) out.push([p.lineHandle(r), p.lineBytes(r), p.lineStartMs(r), p.lineSource(r).pod]);
   return out;
 }
 
@@ -23,7 +23,7 @@ describe('pending requests in typed arrays', () => {
     const open = (from: number, to: number) => {
       for (let i = from; i < to; i++) {
         const s = p.open(`r${i}`, i);
-        for (let k = 0; k < 5; k++) p.addLine(s, i * 10 + k, 100 + k, pods[k % 2]!, null);
+        for (let k = 0; k < 5; k++) p.addLine(s, i * 10 + k, 100 + k, i * 10 + k + 0.5, pods[k % 2]!, null);
       }
     };
     open(0, 300); // 300 slots and 1,500 line records: beyond what is allocated at first
@@ -33,7 +33,7 @@ describe('pending requests in typed arrays', () => {
     expect(inOrder(p).map((s) => p.id(s))).toEqual([...Array.from({ length: 150 }, (_, k) => `r${2 * k + 1}`), ...Array.from({ length: 150 }, (_, k) => `r${300 + k}`)]);
     for (const i of [1, 299, 300, 449]) {
       const s = p.slotOf(`r${i}`)!;
-      expect(linesOf(p, s)).toEqual([0, 1, 2, 3, 4].map((k) => [i * 10 + k, 100 + k, k % 2 ? 'b' : 'a']));
+      expect(linesOf(p, s)).toEqual([0, 1, 2, 3, 4].map((k) => [i * 10 + k, 100 + k, i * 10 + k + 0.5, k % 2 ? 'b' : 'a']));
       expect(p.lastAtOf(s)).toBe(i);
     }
     expect(p.oldest()).toBe(p.slotOf('r1'));
@@ -53,14 +53,14 @@ describe('pending requests in typed arrays', () => {
 
   it('gives back its grown arrays once nothing is pending, and works on after', () => {
     const p = new PendingRequests();
-    for (let i = 0; i < 2_000; i++) p.addLine(p.open(`r${i}`, i), i, 1, source('a'), null);
+    for (let i = 0; i < 2_000; i++) p.addLine(p.open(`r${i}`, i), i, 1, i, source('a'), null);
     p.trim(); // requests pending: nothing is given back
-    expect(linesOf(p, p.slotOf('r1999')!)).toEqual([[1999, 1, 'a']]);
+    expect(linesOf(p, p.slotOf('r1999')!)).toEqual([[1999, 1, 1999, 'a']]);
     for (const s of inOrder(p)) p.close(s);
     p.trim();
     const s = p.open('again', 1);
-    p.addLine(s, 7, 70, source('b'), null);
-    expect(linesOf(p, s)).toEqual([[7, 70, 'b']]);
+    p.addLine(s, 7, 70, 7, source('b'), null);
+    expect(linesOf(p, s)).toEqual([[7, 70, 7, 'b']]);
     expect(p.size).toBe(1);
   });
 

@@ -78,13 +78,13 @@ describe('CaptureService', () => {
     await service.ensure();
     const t0 = Date.now();
     const send = (id: string, at: number) => bookinfoRequest(id, 'v1', { start: new Date(at), receivedAt: at }).forEach((l) => backend.emit(l));
-    // A flood: three requests complete by the flush, a fourth is still in progress.
+    // A flood: three requests complete by the flush (a batch's worth get a tree), a fourth is still in progress.
     for (const [i, id] of ['a', 'b', 'c'].entries()) send(id, t0 + i);
     send('d', t0 + 1_000);
     service.flushRequests(t0 + 1_100);
     expect(batches.at(-1)).toEqual([
+      { requestId: 'a', complete: true },
       { requestId: 'b', complete: true },
-      { requestId: 'c', complete: true },
     ]);
     // Room left after the completed ones: the in-progress request comes along.
     send('e', t0 + 2_000);
@@ -95,7 +95,7 @@ describe('CaptureService', () => {
     ]);
   });
 
-  it('under a flood holds only a batch\'s worth for the next batch, and keeps what the views were sent', async () => {
+  it('under a flood builds only a batch\'s worth of trees per batch, counts every request, and keeps what the views were sent', async () => {
     const events = new EventBus();
     const sent: string[] = [];
     events.on('capture.requests', (d) => sent.push(...d.trees.map((t) => t.requestId)));
@@ -106,16 +106,18 @@ describe('CaptureService', () => {
     const ids = ['a', 'b', 'c', 'd', 'e'];
     ids.forEach((id, i) => bookinfoRequest(id, 'v1', { start: new Date(t0 + i), receivedAt: t0 + i }).forEach((l) => backend.emit(l)));
     service.flushRequests(t0 + 1_000);
-    expect(sent).toEqual(['d', 'e']);
-    // Every request still counts in the numbers; replay and the flow tail offer what was sent.
-    expect(service.stats(t0 + 1_000).edges.find((e) => e.from === 'istio-ingressgateway')?.count).toBe(5);
-    expect(service.replay(1, 100, t0 + 1_000).map((t) => t.requestId)).toEqual(['d', 'e']);
+    expect(sent).toEqual(['a', 'b']);
+    // Every request still counts in the numbers, hop for hop; replay and the flow tail offer what was sent.
+    const edges = service.stats(t0 + 1_000).edges;
+    expect(edges.find((e) => e.from === 'istio-ingressgateway')?.count).toBe(5);
+    expect(edges.find((e) => e.id === 'productpage@v1->reviews@v1')?.count).toBe(5);
+    expect(service.replay(1, 100, t0 + 1_000).map((t) => t.requestId)).toEqual(['a', 'b']);
     ids.slice(0, 3).forEach((id, i) => bookinfoRequest(`${id}2`, 'v1', { start: new Date(t0 + 2_000 + i), receivedAt: t0 + 2_000 + i }).forEach((l) => backend.emit(l)));
     service.flushRequests(t0 + 3_000);
-    expect(service.replay(1, 100, t0 + 3_000).map((t) => t.requestId)).toEqual(['e', 'b2', 'c2']);
+    expect(service.replay(1, 100, t0 + 3_000).map((t) => t.requestId)).toEqual(['b', 'a2', 'b2']);
     // A view opened now gets those, and requests the next batch will carry.
     bookinfoRequest('f', 'v1', { start: new Date(t0 + 3_500), receivedAt: t0 + 3_500 }).forEach((l) => backend.emit(l));
-    expect(service.snapshot(10).trees.map((t) => [t.requestId, t.complete])).toEqual([['e', true], ['b2', true], ['c2', true], ['f', false]]);
+    expect(service.snapshot(10).trees.map((t) => [t.requestId, t.complete])).toEqual([['b', true], ['a2', true], ['b2', true], ['f', false]]);
   });
 
   it('reports pause to the views, keeps recording for replay, and follows a backend switch', async () => {

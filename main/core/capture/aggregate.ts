@@ -4,6 +4,9 @@
 // depends on the number of edges (capped), never on the number of requests.
 import type { Hop, RequestTree, WorkloadRef } from './types.ts';
 
+/** What the numbers take of a hop. */
+export type HopNumbers = Pick<Hop, 'from' | 'to' | 'status' | 'flags' | 'durationMs' | 'cluster'>;
+
 /** Upper bounds (ms) of the latency histogram buckets; the last one catches everything above. */
 export const LATENCY_BOUNDS = [
   1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 125, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1250, 1500, 2000, 2500,
@@ -213,7 +216,8 @@ export class Aggregator {
     for (const h of tree.hops) if (!h.mirror) this.addHop(h, atMs);
   }
 
-  addHop(h: Hop, atMs: number): void {
+  /** Counts one hop (`h` is read now, not kept: a caller may reuse it). */
+  addHop(h: HopNumbers, atMs: number): void {
     const from = nodeId(h.from);
     const to = nodeId(h.to);
     let byTo = this.edges.get(from);
@@ -231,7 +235,7 @@ export class Aggregator {
     this.touchNode(to, h.to, atMs, h);
   }
 
-  private touchNode(id: string, ref: WorkloadRef, atMs: number, served: Hop | null): void {
+  private touchNode(id: string, ref: WorkloadRef, atMs: number, served: HopNumbers | null): void {
     let n = this.nodes.get(id);
     if (!n) {
       n = { id, ref, series: new WindowSeries(this.windowSec), lastAt: atMs };

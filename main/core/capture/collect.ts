@@ -42,5 +42,5 @@ export async function collectRequests(backend: MeshBackend, during: () => Promis
   } finally {
     unsubscribe();
   }
-  return pipeline.drain(Date.now()).sort((a, b) => compareStart(a.startTime, b.startTime));
+  return pipeline.drain().sort((a, b) => compareStart(a.startTime, b.startTime));
 }

@@ -7,14 +7,17 @@
 //
 // Objects that outlive a scavenge are what cost a busy capture, so a pending request is a slot in
 // typed arrays (pending.ts) and its lines are bytes outside the JS heap (line-store.ts). A line is
-// checked once, on arrival, which notes where its fields are; building slices them from the bytes.
-// Building allocates little: workload refs are shared between trees (frozen), a request's few
-// lines are paired with index arrays rather than maps, and hops have one fixed shape.
+// checked once, on arrival, which notes where its fields are. A completed request's hops are
+// worked out in place (plan(): fields compared as bytes, numbers read from the offsets) and
+// counted; only then, and only for the trees wanted (treeBudget), are the fields sliced into a
+// tree. Building allocates little: workload refs are shared between trees (frozen), a request's
+// lines are paired through reused index arrays, and hops have one fixed shape.
 import type { AccessLogLine } from '../backend/types.ts';
 import { LineStore, MAX_LINE_CHARS } from './line-store.ts';
 import { NONE, PendingRequests } from './pending.ts';
-import { AccessLogParseError, HOP_SLOTS, hopFieldsAt, keepHopOffsets, lastDownstreamLocalAddress, scanAccessLog, scanAccessLogBytes, type AccessLogKey, type HopFields } from './parser.ts';
-import type { Hop, RequestTree, WorkloadRef } from './types.ts';
+import { AccessLogParseError, durationAt, flagList, HOP_SLOTS, HopField, hopFieldsAt, isJsonAt, keepHopOffsets, lastDownstreamLocalAddress, responseCodeAt, scanAccessLog, scanAccessLogBytes, type AccessLogKey, type HopFields, type HopFieldSlot } from './parser.ts';
+import type { HopNumbers } from './aggregate.ts';
+import type { Hop, RequestTree, UpstreamCluster, WorkloadRef } from './types.ts';
 
 export type LineSource = AccessLogLine['source'];
 
@@ -25,12 +28,6 @@ export interface CapturedLine {
   receivedAt: number;
 }
 
-/** A line being built into a tree: parsed. */
-interface ParsedLine {
-  line: string;
-  source: LineSource;
-  entry: HopFields;
-}
 
 export interface CorrelatorOptions {
   /** A request with no new line for this long is complete. Cluster logs arrive up to ~1 s late. */
@@ -41,6 +38,8 @@ export interface CorrelatorOptions {
   maxPods?: number;
   /** MiB of pending lines held (line-store.ts); the oldest requests are completed early beyond this. */
   maxPendingMiB?: number;
+  /** Counts each hop of every completed request (mirror copies excluded), whether or not its tree is built. */
+  onHop?: (h: HopNumbers, atMs: number) => void;
 }
 
 const MAX_LINES_PER_REQUEST = 256;
@@ -92,41 +91,17 @@ function hostOf(authority: string): string {
 }
 
 /** Up to Istio 1.27 Envoy appended "-shadow" to the authority of mirrored requests (off by default since 1.28). */
-function isShadow(e: HopFields): boolean {
+const SHADOW = '-shadow';
+const SHADOW_BYTES = new TextEncoder().encode(SHADOW);
+
+function isShadowAuthority(authority: string | null): boolean {
   // indexOf first: hostOf() slices, and nearly no authority is a shadow one.
-  return e.authority !== null && e.authority.indexOf('-shadow') !== -1 && hostOf(e.authority).endsWith('-shadow');
+  return authority !== null && authority.indexOf(SHADOW) !== -1 && hostOf(authority).endsWith(SHADOW);
 }
 
 function stripShadow(authority: string): string {
   const host = hostOf(authority);
-  return host.endsWith('-shadow') ? host.slice(0, -7) + authority.slice(host.length) : authority;
-}
-
-/**
- * Outbound lines that are shadow copies logged as requests of their own (Envoy's `upstream_log`,
- * which Istio does not configure by default: its HCM access log never sees the shadow stream).
- * Such a copy shares the downstream stream of its primary: same proxy, same downstream connection,
- * same method, path and authority, another cluster. Nothing else in the line tells which of the two
- * the client got its answer from, so a copy is only marked when its authority carries "-shadow";
- * an ambiguous pair is left as two plain hops rather than guessed. Null when there are none.
- */
-function mirroredOutbounds(outs: ParsedLine[]): boolean[] | null {
-  if (outs.length < 2 || !outs.some((o) => isShadow(o.entry))) return null;
-  const groups = new Map<string, number[]>();
-  outs.forEach((o, j) => {
-    const e = o.entry;
-    if (!e.downstreamRemoteAddress || !e.upstreamCluster || !e.authority) return;
-    const key = `${o.source.pod}|${e.downstreamRemoteAddress}|${e.method}|${e.path}|${stripShadow(e.authority)}`;
-    const g = groups.get(key);
-    if (g) g.push(j);
-    else groups.set(key, [j]);
-  });
-  const mirror = outs.map(() => false);
-  for (const g of groups.values()) {
-    if (g.length < 2 || g.every((j) => isShadow(outs[j]!.entry))) continue;
-    for (const j of g) if (isShadow(outs[j]!.entry)) mirror[j] = true;
-  }
-  return mirror;
+  return host.endsWith(SHADOW) ? host.slice(0, -SHADOW.length) + authority.slice(host.length) : authority;
 }
 
 function mergeFlags(a: string[] | undefined, b: string[] | undefined): string[] {
@@ -142,40 +117,15 @@ export function compareStart(a: string | null, b: string | null): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-function byLineStart(a: ParsedLine, b: ParsedLine): number {
-  return compareStart(a.entry.startTime, b.entry.startTime);
-}
-
-/** Sorts in place unless already in order (lines of one proxy stream nearly always are). */
-function sortIfNeeded<T>(xs: T[], cmp: (a: T, b: T) => number): void {
-  for (let i = 1; i < xs.length; i++) {
-    if (cmp(xs[i - 1]!, xs[i]!) > 0) {
-      xs.sort(cmp);
-      return;
-    }
+/** Sorts `xs[0..n)` by `key`, stably (insertion sort: a request's lines nearly always come in order). */
+function sortBy(xs: number[], n: number, key: (x: number) => number): void {
+  for (let i = 1; i < n; i++) {
+    const x = xs[i]!;
+    const v = key(x);
+    let j = i - 1;
+    for (; j >= 0 && key(xs[j]!) > v; j--) xs[j + 1] = xs[j]!;
+    xs[j + 1] = x;
   }
-}
-
-function byHopStart(a: Hop, b: Hop): number {
-  return compareStart(a.startTime, b.startTime);
-}
-
-/** The entry point: the first hop whose client no other (non-mirror) hop called. */
-function entryHop(hops: Hop[]): Hop | undefined {
-  let fallback: Hop | undefined;
-  for (const h of hops) {
-    if (h.mirror) continue;
-    fallback ??= h;
-    let called = false;
-    for (const o of hops) {
-      if (!o.mirror && o.to.workload === h.from.workload) {
-        called = true;
-        break;
-      }
-    }
-    if (!called) return h;
-  }
-  return fallback ?? hops[0];
 }
 
 /**
@@ -226,6 +176,17 @@ function sameWorkload(a: LineSource, b: LineSource): boolean {
   return a.namespace === b.namespace && a.workload === b.workload && (a.app ?? null) === (b.app ?? null) && (a.version ?? null) === (b.version ?? null);
 }
 
+/** A line of the request being worked out: its parsed fields, for a JSON line (it has no offsets) or a tree being built. */
+interface ParsedLine {
+  line: string;
+  source: LineSource;
+  entry: HopFields;
+}
+
+const F = HopField;
+/** The HopFields key of each string field (a JSON line's fields are read by name; flags apart). */
+const FIELD_NAMES = Object.fromEntries(Object.entries(HopField).map(([name, slot]) => [slot, name])) as Record<HopFieldSlot, Exclude<keyof typeof HopField, 'flags'>>;
+
 export class Correlator {
   private readonly pending = new PendingRequests();
   /** Pod IP → the proxy that logged from it (learned from every line's source). */
@@ -237,9 +198,39 @@ export class Correlator {
   private readonly maxPending: number;
   private readonly maxPods: number;
   private readonly store: LineStore;
+  private readonly onHop: (h: HopNumbers, atMs: number) => void;
   private tcpSeq = 0;
   /** The key of the line add() last took. */
   lastKey: AccessLogKey | null = null;
+  /**
+   * Trees still to build for requests that complete; the others are only counted (onHop). Under a
+   * flood thousands of requests complete between two batches the capture service sends, and a
+   * view is sent a batch's worth: building the rest (their hop texts, their lines) was a third of
+   * the work.
+   */
+  treeBudget = Infinity;
+
+  // The request being worked out (plan()), reused from one to the next: its lines by index k (a
+  // line record, and the parsed fields of a JSON line), its inbound and outbound lines in start
+  // order, and per hop its client, server, client line, server line (k or NONE) and mirror mark.
+  private readonly rec: number[] = [];
+  private readonly json: (ParsedLine | null)[] = [];
+  private readonly ins: number[] = [];
+  private readonly outs: number[] = [];
+  private nIns = 0;
+  private nOuts = 0;
+  /** Per inbound line: the index in `outs` of its client line, or UNPAIRED / MIRROR_COPY. */
+  private readonly peer: number[] = [];
+  private readonly taken: boolean[] = [];
+  private readonly hopFrom: WorkloadRef[] = [];
+  private readonly hopTo: WorkloadRef[] = [];
+  private readonly hopOut: number[] = [];
+  private readonly hopIn: number[] = [];
+  private readonly hopMirror: boolean[] = [];
+  /** Hop indexes in tree order: the entry hop first, then by start. */
+  private readonly hopOrder: number[] = [];
+  /** Handed to onHop for each hop counted. */
+  private readonly counted: HopNumbers = { from: undefined as unknown as WorkloadRef, to: undefined as unknown as WorkloadRef, status: 0, flags: [], durationMs: null, cluster: null };
 
   constructor(opts: CorrelatorOptions = {}) {
     this.settleMs = opts.settleMs ?? 300;
@@ -247,6 +238,7 @@ export class Correlator {
     this.maxPods = opts.maxPods ?? 4096;
     this.refs = new WorkloadRefs(this.maxPods);
     this.store = new LineStore(opts.maxPendingMiB ?? 32);
+    this.onHop = opts.onHop ?? (() => undefined);
   }
 
   get pendingCount(): number {
@@ -260,10 +252,10 @@ export class Correlator {
   }
 
   /**
-   * Adds one line (TCP lines, which have no request id, get a synthetic one); returns the trees
-   * completed early to make room (the `maxPending` cap, or the line store full), nearly always none
-   * (a shared empty array: nothing allocated per line). Throws AccessLogParseError for a line that
-   * does not parse; `lastKey` is then left as it was.
+   * Adds one line (TCP lines, which have no request id, get a synthetic one); returns the trees of
+   * requests completed early to make room (the `maxPending` cap, or the line store full), nearly
+   * always none (a shared empty array: nothing allocated per line). Throws AccessLogParseError for
+   * a line that does not parse; `lastKey` is then left as it was.
    */
   add(line: CapturedLine): RequestTree[] {
     if (line.line.length > MAX_LINE_CHARS) throw new AccessLogParseError(`longer than ${MAX_LINE_CHARS} characters`);
@@ -273,9 +265,8 @@ export class Correlator {
       // Every page holds lines of pending requests: complete the oldest to make room, but only
       // for a line that parses (a throw here would lose the trees completed for it).
       scanAccessLog(line.line);
-      evicted = [];
       do {
-        evicted.push(this.evictOldest());
+        evicted = this.evictOldest(evicted);
         bytes = this.store.stage(line.line);
       } while (bytes < 0);
     }
@@ -284,13 +275,10 @@ export class Correlator {
     this.learnPod(line.source, key);
     const s = this.slotFor(key, line.receivedAt);
     if (this.pending.lineCount(s) < MAX_LINES_PER_REQUEST) {
-      const r = this.pending.addLine(s, this.store.keep(), bytes, line.source, key.upstreamCluster);
+      const r = this.pending.addLine(s, this.store.keep(), bytes, key.startMs, line.source, key.upstreamCluster);
       keepHopOffsets(this.pending.offsets, r * HOP_SLOTS);
     }
-    while (this.pending.size > this.maxPending) {
-      if (evicted === NO_TREES) evicted = [];
-      evicted.push(this.evictOldest());
-    }
+    while (this.pending.size > this.maxPending) evicted = this.evictOldest(evicted);
     return evicted;
   }
 
@@ -314,10 +302,15 @@ export class Correlator {
     return s;
   }
 
-  private evictOldest(): RequestTree {
+  /** Completes the oldest request; its tree, if built, joins `trees` (a new array the first time). */
+  private evictOldest(trees: RequestTree[]): RequestTree[] {
     const oldest = this.pending.oldest();
     if (oldest === NONE) throw new Error('line store full with no pending request');
-    return this.finish(oldest);
+    const t = this.finish(oldest);
+    if (t === null) return trees;
+    const out = trees === NO_TREES ? [] : trees;
+    out.push(t);
+    return out;
   }
 
   /**
@@ -330,14 +323,15 @@ export class Correlator {
     for (let s = p.oldest(); s !== NONE; s = p.arrivedAfter(s)) if (p.takeDirty(s)) dirty.push(s);
     const from = Math.max(0, dirty.length - limit);
     const out: RequestTree[] = [];
-    for (let k = from; k < dirty.length; k++) out.push(this.build(dirty[k]!, false));
+    for (let k = from; k < dirty.length; k++) out.push(this.tree(dirty[k]!, this.plan(dirty[k]!), false));
     return out;
   }
 
   /**
-   * Completes the requests that have been quiet for settleMs, handing each tree to `done` as it is
-   * built; returns how many. Under a flood thousands complete at once: collected in an array they
-   * would all outlive a scavenge, handed over one by one they live as long as `done` keeps them.
+   * Completes the requests that have been quiet for settleMs, handing each tree built to `done`
+   * as it is built; returns how many completed. Under a flood thousands complete at once: collected
+   * in an array they would all outlive a scavenge, handed over one by one they live as long as
+   * `done` keeps them.
    */
   settle(now: number, done: (t: RequestTree) => void): number {
     // A full scan: requests are in arrival order, not update order. Pending requests are few.
@@ -346,7 +340,8 @@ export class Correlator {
     for (let s = p.oldest(), next = NONE; s !== NONE; s = next) {
       next = p.arrivedAfter(s);
       if (now - p.lastAtOf(s) < this.settleMs) continue;
-      done(this.finish(s));
+      const t = this.finish(s);
+      if (t !== null) done(t);
       n++;
     }
     if (this.pending.size === 0) {
@@ -356,11 +351,11 @@ export class Correlator {
     return n;
   }
 
-  /** Completes everything still pending. */
+  /** Completes everything still pending; returns the trees built. */
   drain(): RequestTree[] {
-    const done: RequestTree[] = [];
-    for (let s = this.pending.oldest(); s !== NONE; s = this.pending.oldest()) done.push(this.finish(s));
-    return done;
+    let done = NO_TREES;
+    while (this.pending.oldest() !== NONE) done = this.evictOldest(done);
+    return done === NO_TREES ? [] : done;
   }
 
   clear(): void {
@@ -370,11 +365,17 @@ export class Correlator {
     this.refs.clear();
   }
 
-  /** Builds a request's final tree and forgets the request. */
-  private finish(s: number): RequestTree {
-    const t = this.build(s, true);
-    this.users.delete(t.requestId);
-    for (let r = this.pending.firstLine(s); r !== -1; r = this.pending.nextLine(r)) this.store.release(this.pending.lineHandle(r));
+  /** Completes a request: counts its hops, builds its tree while the budget lasts (else null), forgets it. */
+  private finish(s: number): RequestTree | null {
+    const n = this.plan(s);
+    this.count(n, this.pending.lastAtOf(s));
+    let t: RequestTree | null = null;
+    if (this.treeBudget > 0) {
+      this.treeBudget--;
+      t = this.tree(s, n, true);
+    }
+    this.users.delete(this.pending.id(s));
+    for (let r = this.pending.firstLine(s); r !== NONE; r = this.pending.nextLine(r)) this.store.release(this.pending.lineHandle(r));
     this.pending.close(s);
     return t;
   }
@@ -395,185 +396,370 @@ export class Correlator {
     return ip === null ? undefined : this.pods.get(ip);
   }
 
-  /** The service an outbound line addressed: its cluster's mesh service, or the app of the pod it reached. */
-  private serviceOf(o: ParsedLine): string | null {
-    const svc = serviceOfHost(o.entry.upstreamCluster?.host);
-    if (svc && !svc.external) return svc.service;
-    return this.podAt(o.entry.upstreamHost)?.app ?? null;
+  // ---- Fields of line k of the request being worked out ----
+
+  private sourceOf(k: number): LineSource {
+    return this.pending.lineSource(this.rec[k]!);
   }
 
-  /** Where an outbound line went, from its upstream host and cluster. */
-  private destination(o: ParsedLine): WorkloadRef {
-    const e = o.entry;
-    const c = e.upstreamCluster;
-    const svc = serviceOfHost(c?.host);
-    const pod = this.podAt(e.upstreamHost);
-    if (pod) return this.refs.ofPod(pod, svc && !svc.external ? svc.service : pod.app ?? null);
-    if (c && c.direction === 'outbound' && svc && !svc.external) {
-      const { service, namespace } = svc;
-      return this.refs.ofName(c.raw, () => ({ workload: c.subset ? `${service}-${c.subset}` : service, app: service, version: c.subset, namespace, service }));
+  private clusterOf(k: number): UpstreamCluster | null {
+    return this.pending.lineCluster(this.rec[k]!);
+  }
+
+  /** START_TIME of line k in epoch ms; a line without one sorts first. */
+  private readonly lineStart = (k: number): number => {
+    const t = this.pending.lineStartMs(this.rec[k]!);
+    return Number.isNaN(t) ? -Infinity : t;
+  };
+
+  private readonly hopStart = (h: number): number => this.lineStart(this.primary(h));
+
+  private code(k: number): number {
+    return this.json[k]?.entry.responseCode ?? responseCodeAt(this.pending.offsets, this.rec[k]! * HOP_SLOTS);
+  }
+
+  private duration(k: number): number | null {
+    const j = this.json[k];
+    return j ? j.entry.durationMs : durationAt(this.pending.offsets, this.rec[k]! * HOP_SLOTS);
+  }
+
+  private flagsOf(k: number): string[] {
+    return this.json[k]?.entry.responseFlags ?? flagList(this.text(k, F.flags));
+  }
+
+  /** A string field of line k (a string of its own, made now); null for `-`. */
+  private text(k: number, f: HopFieldSlot): string | null {
+    const j = this.json[k];
+    if (j) return f === F.flags ? null : j.entry[FIELD_NAMES[f]];
+    const r = this.rec[k]!;
+    const at = r * HOP_SLOTS + f;
+    const o = this.pending.offsets;
+    return o[at]! < 0 ? null : this.store.textAt(this.pending.lineHandle(r), o[at]!, o[at + 1]!);
+  }
+
+  /** Whether field `fa` of line a equals field `fb` of line b (null equals null), compared in place. */
+  private same(a: number, fa: HopFieldSlot, b: number, fb: HopFieldSlot): boolean {
+    if (this.json[a] || this.json[b]) return this.text(a, fa) === this.text(b, fb);
+    const o = this.pending.offsets;
+    const ra = this.rec[a]!;
+    const rb = this.rec[b]!;
+    const sa = o[ra * HOP_SLOTS + fa]!;
+    const sb = o[rb * HOP_SLOTS + fb]!;
+    if (sa < 0 || sb < 0) return sa === sb;
+    const ea = o[ra * HOP_SLOTS + fa + 1]!;
+    return ea - sa === o[rb * HOP_SLOTS + fb + 1]! - sb && this.store.sameBytes(this.pending.lineHandle(ra), sa, ea, this.pending.lineHandle(rb), sb);
+  }
+
+  private isShadow(k: number): boolean {
+    if (!this.json[k]) {
+      // In place first: nearly no authority is a shadow one.
+      const r = this.rec[k]!;
+      const at = r * HOP_SLOTS + F.authority;
+      const o = this.pending.offsets;
+      if (o[at]! < 0 || !this.store.contains(this.pending.lineHandle(r), o[at]!, o[at + 1]!, SHADOW_BYTES)) return false;
     }
-    // PassthroughCluster, ServiceEntry hosts, BlackHoleCluster, direct responses.
-    const authority = e.authority ? e.authority.replace(/:\d+$/, '') : null;
-    const external = (svc?.external ? svc.service : null) ?? e.requestedServerName ?? authority ?? e.upstreamHost ?? e.downstreamLocalAddress ?? c?.raw ?? 'unknown';
-    const name = c?.raw === 'BlackHoleCluster' ? 'BlackHoleCluster' : external;
-    return this.refs.ofName(`external|${name}`, () => ({ workload: name, app: null, version: null, namespace: null, service: null }));
+    return isShadowAuthority(this.text(k, F.authority));
   }
 
-  private build(s: number, complete: boolean): RequestTree {
-    const outs: ParsedLine[] = [];
-    const ins: ParsedLine[] = [];
-    const pending = this.pending;
-    for (let r = pending.firstLine(s); r !== -1; r = pending.nextLine(r)) {
-      const handle = pending.lineHandle(r);
-      const bytes = pending.lineBytes(r);
-      const line = this.store.text(handle, bytes);
-      // Checked on arrival (add), which noted where the fields are.
-      const entry = hopFieldsAt(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line, pending.offsets, r * HOP_SLOTS, pending.lineCluster(r));
-      (entry.upstreamCluster?.direction === 'inbound' ? ins : outs).push({ line, source: pending.lineSource(r), entry });
+  // ---- Working out a request's hops ----
+
+  /**
+   * Works out request s's hops: each hop is stitched from the client's outbound line and the
+   * server's inbound line, or is one side alone. Returns how many (in the hop arrays, until the
+   * next plan).
+   */
+  private plan(s: number): number {
+    const p = this.pending;
+    let m = 0;
+    this.nIns = this.nOuts = 0;
+    for (let r = p.firstLine(s); r !== NONE; r = p.nextLine(r), m++) {
+      this.rec[m] = r;
+      // parsed() reads what is noted here: clear what an earlier request left.
+      this.json[m] = null;
+      if (isJsonAt(p.offsets, r * HOP_SLOTS)) this.json[m] = this.parsed(m);
+      if (p.lineCluster(r)?.direction === 'inbound') this.ins[this.nIns++] = m;
+      else this.outs[this.nOuts++] = m;
     }
     // Lines arrive per proxy stream, not in call order; pairing goes in call order.
-    sortIfNeeded(ins, byLineStart);
-    sortIfNeeded(outs, byLineStart);
-    // peer[k]: the index in `outs` of inbound line k's client line, or UNPAIRED / MIRROR_COPY.
-    const peer: number[] = ins.map(() => UNPAIRED);
-    const taken: boolean[] = outs.map(() => false);
-    const mirrorOut = mirroredOutbounds(outs);
+    sortBy(this.ins, this.nIns, this.lineStart);
+    sortBy(this.outs, this.nOuts, this.lineStart);
+    const { ins, outs, peer, taken } = this;
+    for (let j = 0; j < this.nOuts; j++) taken[j] = false;
+    const mirrorOut = this.mirroredOutbounds();
 
     // Pass 1: the same TCP connection seen from both ends. Done for every inbound line before any
     // fallback, so a fallback cannot take an outbound line that an exact match needs. Requests
     // over one kept-alive connection pair in order.
-    for (let k = 0; k < ins.length; k++) {
-      const a = ins[k]!.entry.downstreamRemoteAddress;
-      if (a === null) continue;
-      for (let j = 0; j < outs.length; j++) {
-        if (!taken[j] && outs[j]!.entry.upstreamLocalAddress === a) {
+    for (let k = 0; k < this.nIns; k++) {
+      peer[k] = UNPAIRED;
+      if (this.isNull(ins[k]!, F.downstreamRemoteAddress)) continue;
+      for (let j = 0; j < this.nOuts; j++) {
+        if (!taken[j] && this.same(outs[j]!, F.upstreamLocalAddress, ins[k]!, F.downstreamRemoteAddress)) {
           taken[j] = true;
           peer[k] = j;
           break;
         }
       }
     }
-    for (let k = 0; k < ins.length; k++) {
+    for (let k = 0; k < this.nIns; k++) {
       if (peer[k] !== UNPAIRED) continue;
-      const i = ins[k]!;
       // A shadow copy: the client logged only its primary call (Envoy's access log does not see the
       // shadow stream), so the copy's connection matches no outbound line of that client.
-      if (this.isMirrorCopy(i, ins, outs, peer)) {
+      if (this.isMirrorCopy(k)) {
         peer[k] = MIRROR_COPY;
         continue;
       }
-      const j = this.fallbackClient(i, outs, taken);
+      const j = this.fallbackClient(ins[k]!);
       if (j !== UNPAIRED) taken[j] = true;
       peer[k] = j;
     }
 
-    const hops: Hop[] = [];
-    for (let k = 0; k < ins.length; k++) {
+    let n = 0;
+    for (let k = 0; k < this.nIns; k++) {
       const i = ins[k]!;
       const j = peer[k]!;
-      const o = j >= 0 ? outs[j] : undefined;
-      const to = this.refs.ofPod(i.source, (o ? this.serviceOf(o) : null) ?? i.source.app ?? null);
-      const from = o ? this.refs.ofPod(o.source) : this.clientOf(i.entry);
-      hops.push(this.hop(from, to, o, i, j === MIRROR_COPY || (j >= 0 && mirrorOut !== null && mirrorOut[j]!)));
+      const o = j >= 0 ? outs[j]! : NONE;
+      const to = this.refs.ofPod(this.sourceOf(i), (o !== NONE ? this.serviceOf(o) : null) ?? this.sourceOf(i).app ?? null);
+      const from = o !== NONE ? this.refs.ofPod(this.sourceOf(o)) : this.clientOf(i);
+      this.setHop(n++, from, to, o, i, j === MIRROR_COPY || (j >= 0 && mirrorOut !== null && mirrorOut[j]!));
     }
-    for (let j = 0; j < outs.length; j++) {
+    for (let j = 0; j < this.nOuts; j++) {
       if (taken[j]) continue;
       const o = outs[j]!;
-      hops.push(this.hop(this.refs.ofPod(o.source), this.destination(o), o, undefined, mirrorOut !== null && mirrorOut[j]!));
+      this.setHop(n++, this.refs.ofPod(this.sourceOf(o)), this.destination(o), o, NONE, mirrorOut !== null && mirrorOut[j]!);
     }
-    sortIfNeeded(hops, byHopStart);
-    // Mirror copies are fire and forget: they never decide the request's entry point or status.
-    const first = entryHop(hops);
-    if (first && hops[0] !== first) {
-      hops.splice(hops.indexOf(first), 1);
-      hops.unshift(first);
+    this.orderHops(n);
+    return n;
+  }
+
+  private isNull(k: number, f: HopFieldSlot): boolean {
+    return this.json[k] ? this.text(k, f) === null : this.pending.offsets[this.rec[k]! * HOP_SLOTS + f]! < 0;
+  }
+
+  private setHop(h: number, from: WorkloadRef, to: WorkloadRef, o: number, i: number, mirror: boolean): void {
+    this.hopFrom[h] = from;
+    this.hopTo[h] = to;
+    this.hopOut[h] = o;
+    this.hopIn[h] = i;
+    this.hopMirror[h] = mirror || (o !== NONE && this.isShadow(o)) || (i !== NONE && this.isShadow(i));
+  }
+
+  /** The line a hop's start, status and duration are read from: the client's, else the server's. */
+  private primary(h: number): number {
+    return this.hopOut[h] !== NONE ? this.hopOut[h]! : this.hopIn[h]!;
+  }
+
+  /**
+   * Hops by start, then the entry point moved first: the first hop whose client no other
+   * (non-mirror) hop called. Mirror copies are fire and forget: they never decide the entry.
+   */
+  private orderHops(n: number): void {
+    const order = this.hopOrder;
+    for (let h = 0; h < n; h++) order[h] = h;
+    sortBy(order, n, this.hopStart);
+    let entry = -1;
+    let fallback = -1;
+    for (let q = 0; q < n && entry < 0; q++) {
+      const h = order[q]!;
+      if (this.hopMirror[h]) continue;
+      if (fallback < 0) fallback = q;
+      let called = false;
+      for (let x = 0; x < n && !called; x++) called = !this.hopMirror[x] && this.hopTo[x]!.workload === this.hopFrom[h]!.workload;
+      if (!called) entry = q;
     }
-    const requestId = pending.id(s);
+    if (entry < 0) entry = fallback;
+    if (entry > 0) {
+      const h = order[entry]!;
+      for (let q = entry; q > 0; q--) order[q] = order[q - 1]!;
+      order[0] = h;
+    }
+  }
+
+  /** Counts the hops just worked out (mirror copies stay in the tree, not in the live numbers). */
+  private count(n: number, atMs: number): void {
+    const c = this.counted;
+    for (let h = 0; h < n; h++) {
+      if (this.hopMirror[h]) continue;
+      const o = this.hopOut[h]!;
+      const i = this.hopIn[h]!;
+      const e = o !== NONE ? o : i;
+      c.from = this.hopFrom[h]!;
+      c.to = this.hopTo[h]!;
+      c.status = this.code(e);
+      c.durationMs = this.duration(e);
+      c.flags = mergeFlags(o !== NONE ? this.flagsOf(o) : undefined, i !== NONE ? this.flagsOf(i) : undefined);
+      c.cluster = (o !== NONE ? this.clusterOf(o)?.raw : undefined) ?? (i !== NONE ? this.clusterOf(i)?.raw : undefined) ?? null;
+      this.onHop(c, atMs);
+    }
+  }
+
+  /** Line k parsed: its text and its hop fields. */
+  private parsed(k: number): ParsedLine {
+    const j = this.json[k];
+    if (j) return j;
+    const p = this.pending;
+    const r = this.rec[k]!;
+    const handle = p.lineHandle(r);
+    const bytes = p.lineBytes(r);
+    const line = this.store.text(handle, bytes);
+    // Checked on arrival (add), which noted where the fields are.
+    const entry = hopFieldsAt(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line, p.offsets, r * HOP_SLOTS, p.lineCluster(r));
+    return { line, source: p.lineSource(r), entry };
+  }
+
+  /** Request s's tree from the hops plan() worked out (`n` of them). */
+  private tree(s: number, n: number, complete: boolean): RequestTree {
+    const hops: Hop[] = [];
+    for (let q = 0; q < n; q++) {
+      const h = this.hopOrder[q]!;
+      const o = this.hopOut[h]!;
+      const i = this.hopIn[h]!;
+      hops.push(hop(this.hopFrom[h]!, this.hopTo[h]!, o !== NONE ? this.parsed(o) : undefined, i !== NONE ? this.parsed(i) : undefined, this.hopMirror[h]!));
+    }
+    const first = hops[0];
+    const requestId = this.pending.id(s);
     return {
       requestId,
       startTime: first?.startTime ?? null,
       user: this.users.get(requestId) ?? null,
       hops,
       status: first && !first.mirror ? first.status : 0,
-      receivedAt: pending.lastAtOf(s),
+      receivedAt: this.pending.lastAtOf(s),
       complete,
     };
   }
 
-  /** For an inbound line with no exact pair: the client picked this pod as its upstream host, or addressed the server's service. */
-  private fallbackClient(i: ParsedLine, outs: ParsedLine[], taken: boolean[]): number {
-    const ie = i.entry;
-    if (ie.downstreamLocalAddress !== null) {
-      for (let j = 0; j < outs.length; j++) if (!taken[j] && outs[j]!.entry.upstreamHost === ie.downstreamLocalAddress) return j;
+  /** The service an outbound line addressed: its cluster's mesh service, or the app of the pod it reached. */
+  private serviceOf(o: number): string | null {
+    const svc = serviceOfHost(this.clusterOf(o)?.host);
+    if (svc && !svc.external) return svc.service;
+    return this.podAt(this.text(o, F.upstreamHost))?.app ?? null;
+  }
+
+  /** Where an outbound line went, from its upstream host and cluster. */
+  private destination(o: number): WorkloadRef {
+    const c = this.clusterOf(o);
+    const svc = serviceOfHost(c?.host);
+    const upstreamHost = this.text(o, F.upstreamHost);
+    const pod = this.podAt(upstreamHost);
+    if (pod) return this.refs.ofPod(pod, svc && !svc.external ? svc.service : pod.app ?? null);
+    if (c && c.direction === 'outbound' && svc && !svc.external) {
+      const { service, namespace } = svc;
+      return this.refs.ofName(c.raw, () => ({ workload: c.subset ? `${service}-${c.subset}` : service, app: service, version: c.subset, namespace, service }));
     }
-    const app = i.source.app;
+    // PassthroughCluster, ServiceEntry hosts, BlackHoleCluster, direct responses.
+    const authority = this.text(o, F.authority)?.replace(/:\d+$/, '') ?? null;
+    const external = (svc?.external ? svc.service : null) ?? this.text(o, F.requestedServerName) ?? authority ?? upstreamHost ?? this.text(o, F.downstreamLocalAddress) ?? c?.raw ?? 'unknown';
+    const name = c?.raw === 'BlackHoleCluster' ? 'BlackHoleCluster' : external;
+    return this.refs.ofName(`external|${name}`, () => ({ workload: name, app: null, version: null, namespace: null, service: null }));
+  }
+
+  /** For an inbound line with no exact pair: the client picked this pod as its upstream host, or addressed the server's service. */
+  private fallbackClient(i: number): number {
+    const { outs, taken } = this;
+    if (!this.isNull(i, F.downstreamLocalAddress)) {
+      for (let j = 0; j < this.nOuts; j++) if (!taken[j] && this.same(outs[j]!, F.upstreamHost, i, F.downstreamLocalAddress)) return j;
+    }
+    const app = this.sourceOf(i).app;
     if (app) {
-      for (let j = 0; j < outs.length; j++) {
-        const oe = outs[j]!.entry;
-        if (!taken[j] && oe.path === ie.path && serviceOfHost(oe.upstreamCluster?.host)?.service === app) return j;
+      for (let j = 0; j < this.nOuts; j++) {
+        if (!taken[j] && this.same(outs[j]!, F.path, i, F.path) && serviceOfHost(this.clusterOf(outs[j]!)?.host)?.service === app) return j;
       }
     }
     return UNPAIRED;
   }
 
   /** The client of an inbound line nobody's outbound line matched: the pod behind its remote address. */
-  private clientOf(ie: HopFields): WorkloadRef {
-    const ip = ipOf(ie.downstreamRemoteAddress);
+  private clientOf(i: number): WorkloadRef {
+    const ip = ipOf(this.text(i, F.downstreamRemoteAddress));
     const pod = ip ? this.pods.get(ip) : undefined;
     return pod ? this.refs.ofPod(pod) : { workload: ip ?? 'unknown', app: null, version: null, namespace: null, service: null };
   }
 
   /**
-   * Whether an inbound line whose connection matches no outbound line is a mirror copy of a
-   * paired call. Evidence: the same client (remote IP) called the same authority with the same
+   * Whether inbound line k (in `ins`), whose connection matches no outbound line, is a mirror copy
+   * of a paired call. Evidence: the same client (remote IP) called the same authority with the same
    * method and path, that call was answered by another pod (exact address match), and this pod is
    * not what the primary's cluster would pick (another subset or service) or it did not fail the
    * way a retried attempt does.
    */
-  private isMirrorCopy(i: ParsedLine, ins: ParsedLine[], outs: ParsedLine[], peer: number[]): boolean {
-    const ie = i.entry;
-    const clientIp = ipOf(ie.downstreamRemoteAddress);
-    if (!clientIp || !ie.authority) return false;
-    const authority = stripShadow(ie.authority);
-    for (let k = 0; k < ins.length; k++) {
-      const server = ins[k]!;
-      const j = peer[k]!;
-      if (j < 0 || server === i) continue;
-      const oe = outs[j]!.entry;
-      if (ipOf(oe.upstreamLocalAddress) !== clientIp) continue;
-      if (!oe.authority || stripShadow(oe.authority) !== authority || oe.method !== ie.method || oe.path !== ie.path) continue;
-      if (server.source.pod === i.source.pod) continue;
-      const c = oe.upstreamCluster;
+  private isMirrorCopy(k: number): boolean {
+    const i = this.ins[k]!;
+    const clientIp = ipOf(this.text(i, F.downstreamRemoteAddress));
+    const inAuthority = this.text(i, F.authority);
+    if (!clientIp || !inAuthority) return false;
+    const authority = stripShadow(inAuthority);
+    const src = this.sourceOf(i);
+    for (let q = 0; q < this.nIns; q++) {
+      const j = this.peer[q]!;
+      if (j < 0 || q === k) continue;
+      const o = this.outs[j]!;
+      if (ipOf(this.text(o, F.upstreamLocalAddress)) !== clientIp) continue;
+      const outAuthority = this.text(o, F.authority);
+      if (!outAuthority || stripShadow(outAuthority) !== authority || !this.same(o, F.method, i, F.method) || !this.same(o, F.path, i, F.path)) continue;
+      if (this.sourceOf(this.ins[q]!).pod === src.pod) continue;
+      const c = this.clusterOf(o);
       const svc = serviceOfHost(c?.host);
-      const otherTarget = (c?.subset != null && i.source.version != null && c.subset !== i.source.version) || (svc !== null && !svc.external && i.source.app != null && svc.service !== i.source.app);
-      const failedAttempt = ie.responseCode === 0 || ie.responseCode >= 500;
-      if (otherTarget || !failedAttempt) return true;
+      const otherTarget = (c?.subset != null && src.version != null && c.subset !== src.version) || (svc !== null && !svc.external && src.app != null && svc.service !== src.app);
+      const code = this.code(i);
+      if (otherTarget || !(code === 0 || code >= 500)) return true;
     }
     return false;
   }
 
-  private hop(from: WorkloadRef, to: WorkloadRef, o: ParsedLine | undefined, i: ParsedLine | undefined, mirror: boolean): Hop {
-    const out = o?.entry;
-    const inn = i?.entry;
-    const e = (out ?? inn)!;
-    // One shape for every hop (absent sides stay undefined, which JSON leaves out).
-    return {
-      from,
-      to,
-      startTime: e.startTime,
-      status: e.responseCode,
-      flags: mergeFlags(out?.responseFlags, inn?.responseFlags),
-      durationMs: e.durationMs,
-      cluster: out?.upstreamCluster?.raw ?? inn?.upstreamCluster?.raw ?? null,
-      path: e.path,
-      method: e.method,
-      connection: out?.upstreamLocalAddress ?? inn?.downstreamRemoteAddress ?? null,
-      outboundLine: o?.line,
-      inboundLine: i?.line,
-      mirror: mirror || (out !== undefined && isShadow(out)) || (inn !== undefined && isShadow(inn)) ? true : undefined,
-    };
+  /**
+   * Outbound lines that are shadow copies logged as requests of their own (Envoy's `upstream_log`,
+   * which Istio does not configure by default: its HCM access log never sees the shadow stream).
+   * Such a copy shares the downstream stream of its primary: same proxy, same downstream connection,
+   * same method, path and authority, another cluster. Nothing else in the line tells which of the two
+   * the client got its answer from, so a copy is only marked when its authority carries "-shadow";
+   * an ambiguous pair is left as two plain hops rather than guessed. Null when there are none.
+   */
+  private mirroredOutbounds(): boolean[] | null {
+    const { outs, nOuts } = this;
+    let any = false;
+    for (let j = 0; j < nOuts && !any; j++) any = this.isShadow(outs[j]!);
+    if (nOuts < 2 || !any) return null;
+    const groups = new Map<string, number[]>();
+    for (let j = 0; j < nOuts; j++) {
+      const o = outs[j]!;
+      const remote = this.text(o, F.downstreamRemoteAddress);
+      const authority = this.text(o, F.authority);
+      if (!remote || !this.clusterOf(o) || !authority) continue;
+      const key = `${this.sourceOf(o).pod}|${remote}|${this.text(o, F.method)}|${this.text(o, F.path)}|${stripShadow(authority)}`;
+      const g = groups.get(key);
+      if (g) g.push(j);
+      else groups.set(key, [j]);
+    }
+    const mirror = new Array<boolean>(nOuts).fill(false);
+    for (const g of groups.values()) {
+      if (g.length < 2 || g.every((j) => this.isShadow(outs[j]!))) continue;
+      for (const j of g) if (this.isShadow(outs[j]!)) mirror[j] = true;
+    }
+    return mirror;
   }
+}
+
+/** One hop, one shape for every hop (absent sides stay undefined, which JSON leaves out). */
+function hop(from: WorkloadRef, to: WorkloadRef, o: ParsedLine | undefined, i: ParsedLine | undefined, mirror: boolean): Hop {
+  const out = o?.entry;
+  const inn = i?.entry;
+  const e = (out ?? inn)!;
+  return {
+    from,
+    to,
+    startTime: e.startTime,
+    status: e.responseCode,
+    flags: mergeFlags(out?.responseFlags, inn?.responseFlags),
+    durationMs: e.durationMs,
+    cluster: out?.upstreamCluster?.raw ?? inn?.upstreamCluster?.raw ?? null,
+    path: e.path,
+    method: e.method,
+    connection: out?.upstreamLocalAddress ?? inn?.downstreamRemoteAddress ?? null,
+    outboundLine: o?.line,
+    inboundLine: i?.line,
+    mirror: mirror ? true : undefined,
+  };
 }
 
 /** Correlates a finished batch of lines (tests, lab checks, replays). */

@@ -91,6 +91,36 @@ export class LineStore {
     return this.pages[handle >>> PAGE_BITS]!.utf8Slice(at, at + byteLength);
   }
 
+  /** Text of a kept line's bytes `[from, to)`, from its first byte: a string of its own. */
+  textAt(handle: number, from: number, to: number): string {
+    const at = handle & OFFSET_MASK;
+    return this.pages[handle >>> PAGE_BITS]!.utf8Slice(at + from, at + to);
+  }
+
+  /** Whether kept line a's bytes `[fromA, toA)` are kept line b's from `fromB` (offsets from each line's first byte). */
+  sameBytes(a: number, fromA: number, toA: number, b: number, fromB: number): boolean {
+    const pa = this.views[a >>> PAGE_BITS]!;
+    const pb = this.views[b >>> PAGE_BITS]!;
+    const oa = (a & OFFSET_MASK) + fromA;
+    const ob = (b & OFFSET_MASK) + fromB;
+    for (let i = 0, n = toA - fromA; i < n; i++) if (pa[oa + i] !== pb[ob + i]) return false;
+    return true;
+  }
+
+  /** Whether a kept line's bytes `[from, to)` (from its first byte) contain `needle`. */
+  contains(handle: number, from: number, to: number, needle: Uint8Array): boolean {
+    const p = this.views[handle >>> PAGE_BITS]!;
+    const at = handle & OFFSET_MASK;
+    const first = needle[0];
+    for (let i = at + from, last = at + to - needle.length; i <= last; i++) {
+      if (p[i] !== first) continue;
+      let k = 1;
+      while (k < needle.length && p[i + k] === needle[k]) k++;
+      if (k === needle.length) return true;
+    }
+    return false;
+  }
+
   /** A kept line is no longer needed. */
   release(handle: number): void {
     const p = handle >>> PAGE_BITS;

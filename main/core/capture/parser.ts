@@ -166,7 +166,8 @@ function int(k: number, field: string): number | null {
 const NO_FLAGS: string[] = Object.freeze([]) as unknown as string[];
 const flagLists = new Map<string, string[]>();
 
-function flags(value: string | null): string[] {
+/** The frozen, shared flag list of a RESPONSE_FLAGS value (`UO`, `DI,FI`; null for `-`). */
+export function flagList(value: string | null): string[] {
   if (value === null) return NO_FLAGS;
   let f = flagLists.get(value);
   if (f === undefined) {
@@ -328,7 +329,7 @@ function textEntry(): AccessLogEntry {
     path: dashNull(slice(methodEnd + 1, pathEnd)),
     protocol: dashNull(slice(pathEnd + 1, tokEnd[1]!)),
     responseCode,
-    responseFlags: flags(str(3)),
+    responseFlags: flagList(str(3)),
     responseCodeDetails: L.details >= 0 ? str(L.details) : null,
     connectionTerminationDetails: L.termination >= 0 ? str(L.termination) : null,
     upstreamTransportFailureReason: L.transport >= 0 ? str(L.transport) : null,
@@ -388,7 +389,7 @@ function parseJson(line: string): AccessLogEntry {
     path: jStr(rec, 'path'),
     protocol: jStr(rec, 'protocol'),
     responseCode: jNum(rec, 'response_code') ?? 0,
-    responseFlags: flags(jStr(rec, 'response_flags')),
+    responseFlags: flagList(jStr(rec, 'response_flags')),
     responseCodeDetails: jStr(rec, 'response_code_details'),
     connectionTerminationDetails: jStr(rec, 'connection_termination_details'),
     upstreamTransportFailureReason: jStr(rec, 'upstream_transport_failure_reason'),
@@ -621,7 +622,7 @@ export function hopFieldsAt(bytes: Uint8Array, start: number, byteLength: number
     method: getField(offsets, at + H_METHOD),
     path: getField(offsets, at + H_PATH),
     responseCode: offsets[at + H_CODE]!,
-    responseFlags: flags(getField(offsets, at + H_FLAGS)),
+    responseFlags: flagList(getField(offsets, at + H_FLAGS)),
     durationMs: duration < 0 ? null : duration,
     authority: getField(offsets, at + H_AUTHORITY),
     upstreamHost: getField(offsets, at + H_UPSTREAM_HOST),
@@ -631,4 +632,40 @@ export function hopFieldsAt(bytes: Uint8Array, start: number, byteLength: number
     downstreamRemoteAddress: getField(offsets, at + H_DOWNSTREAM_REMOTE),
     requestedServerName: getField(offsets, at + H_SNI),
   };
+}
+
+// ---- One field of a kept line ----
+// Working out a request's hops (who called whom) reads a few fields of each of its lines. Most
+// requests of a flood are only counted, never shown, so that work compares bytes in place and
+// reads the numbers from the offsets; only a tree that is shown is built from the fields' text.
+
+/** Where each string field of HopFields is in a line's offsets (a pair: start, end; -1 when null). */
+export const HopField = {
+  startTime: H_START,
+  method: H_METHOD,
+  path: H_PATH,
+  flags: H_FLAGS,
+  authority: H_AUTHORITY,
+  upstreamHost: H_UPSTREAM_HOST,
+  upstreamLocalAddress: H_UPSTREAM_LOCAL,
+  downstreamLocalAddress: H_DOWNSTREAM_LOCAL,
+  downstreamRemoteAddress: H_DOWNSTREAM_REMOTE,
+  requestedServerName: H_SNI,
+} as const;
+export type HopFieldSlot = (typeof HopField)[keyof typeof HopField];
+
+/** Whether the kept line whose offsets start at `offsets[at]` is JSON: it has no offsets, only hopFieldsAt(). */
+export function isJsonAt(offsets: Int32Array, at: number): boolean {
+  return offsets[at] === NOT_TEXT;
+}
+
+/** RESPONSE_CODE of a kept TEXT line. */
+export function responseCodeAt(offsets: Int32Array, at: number): number {
+  return offsets[at + H_CODE]!;
+}
+
+/** DURATION of a kept TEXT line. */
+export function durationAt(offsets: Int32Array, at: number): number | null {
+  const d = offsets[at + H_DURATION]!;
+  return d < 0 ? null : d;
 }

@@ -50,6 +50,8 @@ export class PendingRequests {
   private handle = new Int32Array(LINES);
   private bytes = new Int32Array(LINES);
   private next = new Int32Array(LINES);
+  /** START_TIME in epoch ms (NaN when absent). */
+  private start = new Float64Array(LINES);
   /** Per line record, where its hop fields are (parser.ts keepHopOffsets). */
   private hopOffsets = new Int32Array(LINES * HOP_SLOTS);
   private readonly sources: (LineSource | undefined)[] = [];
@@ -109,7 +111,7 @@ export class PendingRequests {
   }
 
   /** Appends a line to a request; returns its record. */
-  addLine(s: number, handle: number, bytes: number, source: LineSource, cluster: UpstreamCluster | null): number {
+  addLine(s: number, handle: number, bytes: number, startMs: number, source: LineSource, cluster: UpstreamCluster | null): number {
     let r = this.freeLines;
     if (r !== NONE) this.freeLines = this.next[r]!;
     else {
@@ -118,6 +120,7 @@ export class PendingRequests {
     }
     this.handle[r] = handle;
     this.bytes[r] = bytes;
+    this.start[r] = startMs;
     this.next[r] = NONE;
     this.sources[r] = source;
     this.clusters[r] = cluster;
@@ -177,6 +180,10 @@ export class PendingRequests {
 
   lineBytes(r: number): number {
     return this.bytes[r]!;
+  }
+
+  lineStartMs(r: number): number {
+    return this.start[r]!;
   }
 
   lineSource(r: number): LineSource {
@@ -276,6 +283,7 @@ export class PendingRequests {
     this.handle = resized(this.handle, n);
     this.bytes = resized(this.bytes, n);
     this.next = resized(this.next, n);
+    this.start = resized(this.start, n);
     this.hopOffsets = resized(this.hopOffsets, n * HOP_SLOTS);
   }
 }

@@ -27,11 +27,11 @@ export class CapturePipeline {
   ingestLatencyMax = 0;
 
   constructor(opts: CorrelatorOptions & { windowSec?: number } = {}) {
-    this.correlator = new Correlator(opts);
     this.aggregator = new Aggregator({ windowSec: opts.windowSec ?? 60 });
+    this.correlator = new Correlator({ ...opts, onHop: (h, at) => this.aggregator.addHop(h, at) });
   }
 
-  /** Returns the trees completed early to make room for this line (already aggregated). */
+  /** Returns the trees of requests completed early to make room for this line (counted, like every completed request). */
   ingest(l: AccessLogLine): RequestTree[] {
     this.received++;
     let evicted;
@@ -54,7 +54,6 @@ export class CapturePipeline {
         if (v > this.ingestLatencyMax) this.ingestLatencyMax = v;
       }
     }
-    for (const t of evicted) this.aggregator.addTree(t, t.receivedAt ?? l.receivedAt);
     return evicted;
   }
 
@@ -66,18 +65,22 @@ export class CapturePipeline {
     return this.correlator.takeDirty(limit);
   }
 
-  /** Completes quiet requests, adds them to the numbers and hands each to `done` (Correlator.settle). */
+  /** Completes quiet requests (counted in the numbers) and hands each tree built to `done` (Correlator.settle). */
   settle(now: number, done: (t: RequestTree) => void): number {
-    return this.correlator.settle(now, (t) => {
-      this.aggregator.addTree(t, t.receivedAt ?? now);
-      done(t);
-    });
+    return this.correlator.settle(now, done);
   }
 
-  drain(now: number): RequestTree[] {
-    const done = this.correlator.drain();
-    for (const t of done) this.aggregator.addTree(t, t.receivedAt ?? now);
-    return done;
+  /** Completes every pending request; returns the trees built. */
+  drain(): RequestTree[] {
+    return this.correlator.drain();
+  }
+
+  /**
+   * Of the requests completing from now on, only the first `n` get a tree; the others are only
+   * counted (Correlator.treeBudget). Unlimited until called.
+   */
+  allowTrees(n: number): void {
+    this.correlator.treeBudget = n;
   }
 
   clear(): void {

@@ -29,10 +29,10 @@ function putNewest(trees: Map<string, RequestTree>, t: RequestTree, max: number)
 }
 
 export class CaptureService {
-  private pipeline = new CapturePipeline({ settleMs: SETTLE_MS.sandbox });
+  private pipeline: CapturePipeline;
   /** Trees sent to the views, oldest first. */
   private readonly recent = new Map<string, RequestTree>();
-  /** Trees for the next batch, oldest first: at most a batch's worth, the newest. */
+  /** Trees for the next batch, oldest first: at most a batch's worth. */
   private pendingEmit = new Map<string, RequestTree>();
   private paused = false;
   private kind: MeshBackend['kind'] | null = null;
@@ -51,12 +51,19 @@ export class CaptureService {
   ) {
     this.keepTrees = opts.keepTrees ?? 2_000;
     this.maxPerBatch = opts.maxPerBatch ?? VIEW_TREES;
+    this.pipeline = this.newPipeline(SETTLE_MS.sandbox);
     // Follow whichever backend becomes active, without creating one ourselves at start-up.
     this.offHub = backends.onChange((b) => this.attach(b));
     this.timers.push(setInterval(() => this.flushRequests(), opts.requestsEveryMs ?? 75));
     this.timers.push(setInterval(() => this.flushStats(), opts.statsEveryMs ?? 500));
     this.timers.push(setInterval(() => this.flushDiagnostics(), 1_000));
     for (const t of this.timers) t.unref?.();
+  }
+
+  private newPipeline(settleMs: number): CapturePipeline {
+    const p = new CapturePipeline({ settleMs });
+    p.allowTrees(this.maxPerBatch);
+    return p;
   }
 
   /** Make sure we follow the active backend (creating it if nobody has yet). */
@@ -70,7 +77,7 @@ export class CaptureService {
     this.unsubscribe = null;
     this.kind = b.kind;
     // Requests of a cluster trickle in (1 s flush per proxy): wait longer before completing them.
-    this.pipeline = new CapturePipeline({ settleMs: SETTLE_MS[b.kind] });
+    this.pipeline = this.newPipeline(SETTLE_MS[b.kind]);
     this.recent.clear();
     this.pendingEmit.clear();
     try {
@@ -86,9 +93,9 @@ export class CaptureService {
   }
 
   /**
-   * A tree for the next batch. A batch carries the newest `maxPerBatch`, so older ones are let go
-   * now: under a flood thousands complete between two batches, and holding them all until the
-   * batch (and keeping them for replay) had every tree outlive V8's young generation.
+   * A tree for the next batch, in place of an older version of it. A batch carries at most
+   * `maxPerBatch`: under a flood thousands of requests complete between two batches, and only the
+   * first `maxPerBatch` of them get a tree (allowTrees); the others are counted in the numbers.
    */
   private queue(t: RequestTree): void {
     putNewest(this.pendingEmit, t, this.maxPerBatch);
@@ -106,14 +113,16 @@ export class CaptureService {
   flushRequests(now = Date.now()): void {
     // Settle first: a request that completes now is built once, not also as in-progress.
     if (this.pipeline.settle(now, (t) => this.queue(t)) > 0) this.statsDirty = true;
+    // Requests that complete from now on belong to the next batch: a batch's worth get a tree.
+    this.pipeline.allowTrees(this.maxPerBatch);
     // In-progress trees fill the room completed ones leave. Under a flood more requests complete
-    // per batch than a batch carries: it then carries the newest completed ones, final, rather than
-    // partial trees that would be built again when they complete (and crowd those out).
+    // per batch than a batch carries: it then carries completed ones, final, rather than partial
+    // trees that would be built again when they complete (and crowd those out).
     const room = this.maxPerBatch - this.pendingEmit.size;
     if (room > 0) for (const t of this.pipeline.takeDirty(room)) this.queue(t);
     // Pause is the view's: the terminal flow tail and others keep following `capture.requests`.
     if (this.pendingEmit.size === 0) return;
-    // Under heavy load only the newest requests are sent; the numbers still count every one.
+    // Under heavy load only a batch's worth of requests is sent; the numbers still count every one.
     const trees = [...this.pendingEmit.values()];
     this.pendingEmit = new Map();
     for (const t of trees) putNewest(this.recent, t, this.keepTrees);

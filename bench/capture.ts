@@ -18,7 +18,12 @@ import { LogLines } from '../main/core/cluster/log-lines.ts';
 import { tuneHeapForCapture } from '../main/core/capture/heap.ts';
 import { EventBus } from '../main/core/events.ts';
 import { bookinfoRequest } from '../test/capture/bookinfo-lines.ts';
-import { chromiumMissingReason, startApp, type AppHarness } from '../test/e2e/harness.ts';
+// What the app's core process loads (web mode: the core and its server), so that the ingest
+// figures run in a heap like the app's (~52 MB). The Chromium harness (playwright, ~35 MB more,
+// which slowed the service by a sixth in alternating runs) is loaded after them.
+import '../main/core/index.ts';
+import '../main/web/server.ts';
+import type { AppHarness } from '../test/e2e/harness.ts';
 
 type Figures = Record<string, number | string>;
 
@@ -322,6 +327,7 @@ async function heap(app: AppHarness, total = 1_000_000, batch = 5_000): Promise<
 
 export async function run(): Promise<Figures> {
   const figures: Figures = { ...(await ingest()) };
+  const { chromiumMissingReason, startApp } = await import('../test/e2e/harness.ts');
   const skip = chromiumMissingReason();
   if (skip) return { ...figures, 'chromium figures': `skipped: ${skip}` };
   const app = await startApp({ backend: 'sandbox', viewport: { width: 1280, height: 800 } });

@@ -89,7 +89,9 @@ export class CaptureService {
   }
 
   ingest(l: AccessLogLine): void {
-    for (const t of this.pipeline.ingest(l)) this.queue(t);
+    const completed = this.pipeline.ingest(l);
+    // Indexed: a for-of here allocated an iterator per line.
+    for (let i = 0; i < completed.length; i++) this.queue(completed[i]!);
   }
 
   /**

@@ -4,6 +4,7 @@
 // request→diagram latency in Chromium (line received by the core → request row in the DOM);
 // renderer heap while 1 M requests flow through the same event path as live capture
 // (MESHWALK_BENCH_REQUESTS sets a smaller count for a quick run).
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
@@ -75,6 +76,26 @@ async function serviceAtFullSpeed(chunks: { bytes: Buffer; sources: AccessLogLin
     }
   } finally {
     service.dispose();
+  }
+}
+
+/**
+ * Runs `fn` with every thread of this process (the collector's and the compiler's helpers too)
+ * on one CPU: lines per CPU-second are then lines per second of one core. Unpinned, the helpers
+ * run beside the main thread on other cores, and their parallel work costs more CPU in all
+ * (the figure unpinned is reported too). Linux with `taskset` only; null elsewhere.
+ */
+async function onOneCore<T>(fn: () => Promise<T>): Promise<T | null> {
+  const taskset = (args: string[]) => spawnSync('taskset', args, { encoding: 'utf8' });
+  const was = process.platform === 'linux' ? /mask: ([0-9a-f]+)/.exec(taskset(['-p', String(process.pid)]).stdout ?? '')?.[1] : undefined;
+  if (!was) return null;
+  const mask = BigInt(`0x${was}`);
+  const cpu = mask.toString(2).length - 1; // the highest CPU this process may use
+  if (taskset(['-a', '-p', '-c', String(cpu), String(process.pid)]).status !== 0) return null;
+  try {
+    return await fn();
+  } finally {
+    taskset(['-a', '-p', was, String(process.pid)]);
   }
 }
 
@@ -157,6 +178,7 @@ export async function ingest(): Promise<Figures> {
   // marked all of it: with 600 MB live, runs took up to three times as long.
   const chunks = in64KiB(benchLines(), (l) => l.line.length + 1).map((part) => ({ bytes: Buffer.from(part.map((l) => l.line).join('\n')), sources: part.map((l) => l.source) }));
   const service = await asTheAppRuns(() => times(() => serviceAtFullSpeed(chunks), 9));
+  const oneCore = await onOneCore(() => asTheAppRuns(() => times(() => serviceAtFullSpeed(chunks), 9)));
   const lines = benchLines();
   const texts = lines.map((l) => l.line);
   const parse = await times(() => {
@@ -198,12 +220,18 @@ export async function ingest(): Promise<Figures> {
     'ingest.parse+correlate+aggregate of in-memory lines, 2,000-line window, lines per CPU-second, median': rate(pipe.median),
     'ingest.parse+correlate+aggregate, 2,000-line window, best': rate(pipe.best),
     'ingest.parse+correlate+aggregate, 2,000-line window, main-thread GC pauses % of its CPU (median run)': Math.round(pipe.gcPausePct),
-    'ingest.capture service at full speed, lines per CPU-second, median (target ≥ 500k)': rate(service.median),
-    'ingest.capture service at full speed, best': rate(service.best),
+    ...(oneCore
+      ? {
+          'ingest.capture service at full speed on one core (every thread on one CPU), lines per second, median (target ≥ 500k)': rate(oneCore.median),
+          'ingest.capture service at full speed on one core, best': rate(oneCore.best),
+        }
+      : { 'ingest.capture service at full speed on one core': 'not measured: needs Linux and taskset' }),
+    'ingest.capture service at full speed, threads on any CPU, lines per CPU-second of all threads, median': rate(service.median),
+    'ingest.capture service at full speed, threads on any CPU, best': rate(service.best),
     // What holding requests still costs: pending ones, and the trees kept for the views.
-    'ingest.capture service at full speed, main-thread GC pauses % of its CPU (median run)': Math.round(service.gcPausePct),
+    'ingest.capture service at full speed, threads on any CPU, main-thread GC pauses % of its CPU (median run)': Math.round(service.gcPausePct),
     'ingest.cluster pod log streams (split, kubelet timestamps, resume check), lines per CPU-second, median': rate(logStream.median),
-    'ingest.verdict': rate(service.median) >= 500_000 ? 'meets target' : 'below target',
+    'ingest.verdict': oneCore === null ? 'not measured on one core' : rate(oneCore.median) >= 500_000 ? 'meets target' : 'below target',
   };
 }
 

@@ -117,13 +117,16 @@ export function compareStart(a: string | null, b: string | null): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-/** Sorts `xs[0..n)` by `key`, stably (insertion sort: a request's lines nearly always come in order). */
-function sortBy(xs: number[], n: number, key: (x: number) => number): void {
+/**
+ * Sorts `xs[0..n)` by `keys[x]`, stably (insertion sort: a request's lines nearly always come in
+ * order). Keys in a typed array: a key function returning a double boxed it on every call.
+ */
+function sortBy(xs: number[], n: number, keys: Float64Array): void {
   for (let i = 1; i < n; i++) {
     const x = xs[i]!;
-    const v = key(x);
+    const v = keys[x]!;
     let j = i - 1;
-    for (; j >= 0 && key(xs[j]!) > v; j--) xs[j + 1] = xs[j]!;
+    for (; j >= 0 && keys[xs[j]!]! > v; j--) xs[j + 1] = xs[j]!;
     xs[j + 1] = x;
   }
 }
@@ -227,6 +230,8 @@ export class Correlator {
   private readonly hopOut: number[] = [];
   private readonly hopIn: number[] = [];
   private readonly hopMirror: boolean[] = [];
+  /** Sort keys by line or hop index (a request has at most MAX_LINES_PER_REQUEST lines, and as many hops). */
+  private readonly sortKeys = new Float64Array(MAX_LINES_PER_REQUEST);
   /** Hop indexes in tree order: the entry hop first, then by start. */
   private readonly hopOrder: number[] = [];
   /** Handed to onHop for each hop counted. */
@@ -407,12 +412,10 @@ export class Correlator {
   }
 
   /** START_TIME of line k in epoch ms; a line without one sorts first. */
-  private readonly lineStart = (k: number): number => {
+  private startOf(k: number): number {
     const t = this.pending.lineStartMs(this.rec[k]!);
     return Number.isNaN(t) ? -Infinity : t;
-  };
-
-  private readonly hopStart = (h: number): number => this.lineStart(this.primary(h));
+  }
 
   private code(k: number): number {
     return this.json[k]?.entry.responseCode ?? responseCodeAt(this.pending.offsets, this.rec[k]! * HOP_SLOTS);
@@ -481,8 +484,10 @@ export class Correlator {
       else this.outs[this.nOuts++] = m;
     }
     // Lines arrive per proxy stream, not in call order; pairing goes in call order.
-    sortBy(this.ins, this.nIns, this.lineStart);
-    sortBy(this.outs, this.nOuts, this.lineStart);
+    const keys = this.sortKeys;
+    for (let k = 0; k < m; k++) keys[k] = this.startOf(k);
+    sortBy(this.ins, this.nIns, keys);
+    sortBy(this.outs, this.nOuts, keys);
     const { ins, outs, peer, taken } = this;
     for (let j = 0; j < this.nOuts; j++) taken[j] = false;
     const mirrorOut = this.mirroredOutbounds();
@@ -556,7 +561,9 @@ export class Correlator {
   private orderHops(n: number): void {
     const order = this.hopOrder;
     for (let h = 0; h < n; h++) order[h] = h;
-    sortBy(order, n, this.hopStart);
+    const keys = this.sortKeys;
+    for (let h = 0; h < n; h++) keys[h] = this.startOf(this.primary(h));
+    sortBy(order, n, keys);
     let entry = -1;
     let fallback = -1;
     for (let q = 0; q < n && entry < 0; q++) {

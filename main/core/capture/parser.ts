@@ -457,7 +457,8 @@ function scanLoaded(): AccessLogKey {
     key.requestId = null;
     key.requestIdAt = none ? -1 : tokStart[id]!;
     key.requestIdEnd = none ? -1 : tokEnd[id]!;
-    key.startMs = absent(0) ? NaN : startMillisAt(tokStart[0]!, tokEnd[0]!);
+    if (absent(0)) key.startMs = NaN;
+    else readStartMillis(tokStart[0]!, tokEnd[0]!);
     key.durationMs = durationMs;
     key.upstreamCluster = clusterAt(tail);
   }
@@ -489,7 +490,11 @@ function digitsAt(from: number, to: number): number {
   return v;
 }
 
-function startMillisAt(s: number, e: number): number {
+/**
+ * Sets key.startMs from the START_TIME at `[s, e)`. Written into the key rather than returned: a
+ * returned double (epoch ms are beyond small integers) was boxed on every line.
+ */
+function readStartMillis(s: number, e: number): void {
   const o = base + s;
   if (e - s === 24 && src[o + 16] === 58 /* : */ && src[o + 19] === 46 /* . */ && src[o + 23] === 90 /* Z */) {
     const sec = digitsAt(s + 17, s + 19);
@@ -501,10 +506,11 @@ function startMillisAt(s: number, e: number): number {
         minuteMs = Date.parse(`${slice(s, s + 16)}:00.000Z`);
         minute.set(src.subarray(o, o + 16));
       }
-      return minuteMs + sec * 1000 + ms;
+      key.startMs = minuteMs + sec * 1000 + ms;
+      return;
     }
   }
-  return Date.parse(slice(s, e));
+  key.startMs = Date.parse(slice(s, e));
 }
 
 /**

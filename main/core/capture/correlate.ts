@@ -208,8 +208,8 @@ export class Correlator {
   /**
    * Trees still to build for requests that complete; the others are only counted (onHop). Under a
    * flood thousands of requests complete between two batches the capture service sends, and a
-   * view is sent a batch's worth: building the rest (their hop texts, their lines) was a third of
-   * the work.
+   * view is sent a batch's worth: building the rest (their lines decoded, their fields sliced)
+   * took more than half of what the service allocated.
    */
   treeBudget = Infinity;
 

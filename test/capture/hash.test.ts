@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { hashBytes, hashString, sameAscii } from '../../main/core/capture/hash.ts';
+
+describe('key hashes', () => {
+  it('hash an ASCII key alike from its string and from its bytes anywhere in a line, whatever its length', () => {
+    const line = new Uint8Array(256);
+    for (let n = 0; n <= 60; n++) {
+      const key = 'outbound|9080|v2|reviews.default.svc.cluster.local-0123456789'.slice(0, n);
+      for (const at of [0, 1, 2, 3, 7]) {
+        new TextEncoder().encodeInto(key, line.subarray(at));
+        expect(hashBytes(line, at, at + n), `${n} bytes at ${at}`).toBe(hashString(key));
+        expect(sameAscii(key, line, at, at + n)).toBe(true);
+      }
+    }
+  });
+
+  it('spread keys that differ in any one byte over the low bits a table indexes by', () => {
+    // Request ids and cluster names differ from each other in a few characters, anywhere.
+    const keys = [
+      ...Array.from({ length: 4096 }, (_, i) => `0b5d${i.toString(16).padStart(4, '0')}-9d74-4a2c-8c51-2f6e0e7b3a10`),
+      ...Array.from({ length: 4096 }, (_, i) => `outbound|9080|v${i % 7}|svc${i}.ns${i % 13}.svc.cluster.local`),
+    ];
+    const buckets = new Uint32Array(1024);
+    const seen = new Set<number>();
+    for (const k of keys) {
+      const h = hashString(k);
+      seen.add(h);
+      buckets[h & 1023]!++;
+    }
+    expect(seen.size).toBe(keys.length);
+    // 8 keys per bucket on average; a hash that left bytes out of the low bits piles them up.
+    expect(Math.max(...buckets)).toBeLessThan(24);
+  });
+});

@@ -218,6 +218,8 @@ export class Correlator {
   // order, and per hop its client, server, client line, server line (k or NONE) and mirror mark.
   private readonly rec: number[] = [];
   private readonly json: (ParsedLine | null)[] = [];
+  /** Per line: its authority marks a shadow copy (isShadow(), read once per plan). */
+  private readonly shadow: boolean[] = [];
   private readonly ins: number[] = [];
   private readonly outs: number[] = [];
   private nIns = 0;
@@ -480,6 +482,7 @@ export class Correlator {
       // parsed() reads what is noted here: clear what an earlier request left.
       this.json[m] = null;
       if (isJsonAt(p.offsets, r * HOP_SLOTS)) this.json[m] = this.parsed(m);
+      this.shadow[m] = this.isShadow(m);
       if (p.lineCluster(r)?.direction === 'inbound') this.ins[this.nIns++] = m;
       else this.outs[this.nOuts++] = m;
     }
@@ -546,7 +549,7 @@ export class Correlator {
     this.hopTo[h] = to;
     this.hopOut[h] = o;
     this.hopIn[h] = i;
-    this.hopMirror[h] = mirror || (o !== NONE && this.isShadow(o)) || (i !== NONE && this.isShadow(i));
+    this.hopMirror[h] = mirror || (o !== NONE && this.shadow[o]!) || (i !== NONE && this.shadow[i]!);
   }
 
   /** The line a hop's start, status and duration are read from: the client's, else the server's. */
@@ -725,7 +728,7 @@ export class Correlator {
   private mirroredOutbounds(): boolean[] | null {
     const { outs, nOuts } = this;
     let any = false;
-    for (let j = 0; j < nOuts && !any; j++) any = this.isShadow(outs[j]!);
+    for (let j = 0; j < nOuts && !any; j++) any = this.shadow[outs[j]!]!;
     if (nOuts < 2 || !any) return null;
     const groups = new Map<string, number[]>();
     for (let j = 0; j < nOuts; j++) {
@@ -740,8 +743,8 @@ export class Correlator {
     }
     const mirror = new Array<boolean>(nOuts).fill(false);
     for (const g of groups.values()) {
-      if (g.length < 2 || g.every((j) => this.isShadow(outs[j]!))) continue;
-      for (const j of g) if (this.isShadow(outs[j]!)) mirror[j] = true;
+      if (g.length < 2 || g.every((j) => this.shadow[outs[j]!])) continue;
+      for (const j of g) if (this.shadow[outs[j]!]) mirror[j] = true;
     }
     return mirror;
   }

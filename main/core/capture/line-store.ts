@@ -87,8 +87,7 @@ export class LineStore {
 
   /** A kept line's text. */
   text(handle: number, byteLength: number): string {
-    const at = handle & OFFSET_MASK;
-    return this.pages[handle >>> PAGE_BITS]!.utf8Slice(at, at + byteLength);
+    return this.textAt(handle, 0, byteLength);
   }
 
   /** Text of a kept line's bytes `[from, to)`, from its first byte: a string of its own. */

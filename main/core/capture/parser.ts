@@ -621,15 +621,14 @@ function getField(t: Int32Array, at: number): string | null {
  */
 export function hopFieldsAt(bytes: Uint8Array, start: number, byteLength: number, line: string, offsets: Int32Array, at: number, cluster: UpstreamCluster | null): HopFields {
   loadBytes(bytes, start, byteLength, line);
-  if (offsets[at] === NOT_TEXT) return parseJson(text);
-  const duration = offsets[at + H_DURATION]!;
+  if (isJsonAt(offsets, at)) return parseJson(text);
   return {
     startTime: getField(offsets, at + H_START),
     method: getField(offsets, at + H_METHOD),
     path: getField(offsets, at + H_PATH),
-    responseCode: offsets[at + H_CODE]!,
+    responseCode: responseCodeAt(offsets, at),
     responseFlags: flagList(getField(offsets, at + H_FLAGS)),
-    durationMs: duration < 0 ? null : duration,
+    durationMs: durationAt(offsets, at),
     authority: getField(offsets, at + H_AUTHORITY),
     upstreamHost: getField(offsets, at + H_UPSTREAM_HOST),
     upstreamCluster: cluster,

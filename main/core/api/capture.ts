@@ -1,6 +1,8 @@
 // The capture part of the contract: live request trees and per-edge numbers from the proxies'
 // access logs. Owned by the capture module; see main/core/api/contract.ts.
 import { z } from 'zod';
+import { MAX_LINE_CHARS } from '../capture/line-store.ts';
+import type { AccessLogEntry } from '../capture/types.ts';
 import { Empty, Ok, method, type EventTable, type MethodTable } from './define.ts';
 
 const s = z.string().nullable();
@@ -29,6 +31,36 @@ export const HopSchema = z.object({
   inboundLine: z.string().optional(),
   mirror: z.boolean().optional(),
 });
+
+/** AccessLogEntry: one access-log line, every field named. */
+export const AccessLogEntrySchema = z.object({
+  startTime: s,
+  method: s,
+  path: s,
+  protocol: s,
+  responseCode: z.number(),
+  responseFlags: z.array(z.string()),
+  responseCodeDetails: s,
+  connectionTerminationDetails: s,
+  upstreamTransportFailureReason: s,
+  bytesReceived: n,
+  bytesSent: n,
+  durationMs: n,
+  upstreamServiceTimeMs: n,
+  xForwardedFor: s,
+  userAgent: s,
+  requestId: s,
+  authority: s,
+  upstreamHost: s,
+  upstreamCluster: z
+    .object({ raw: z.string(), direction: z.enum(['inbound', 'outbound', 'other']), port: n, subset: s, host: s })
+    .nullable(),
+  upstreamLocalAddress: s,
+  downstreamLocalAddress: s,
+  downstreamRemoteAddress: s,
+  requestedServerName: s,
+  routeName: s,
+}) satisfies z.ZodType<AccessLogEntry>;
 
 export const RequestTreeSchema = z.object({
   requestId: z.string(),
@@ -106,6 +138,11 @@ export const captureMethods = {
     z.object({ trees: z.array(RequestTreeSchema) }),
   ),
   'capture.diagnostics': method('Lines received, lines that did not parse, and request→view latency', Empty, CaptureDiagnosticsSchema),
+  'capture.parseLines': method(
+    "The fields of access-log lines (a request's hops, as its tree carries them); null for a line that does not parse",
+    z.object({ lines: z.array(z.string().max(MAX_LINE_CHARS)).max(512) }).strict(),
+    z.object({ entries: z.array(AccessLogEntrySchema.nullable()) }),
+  ),
   'capture.clear': method('Forget captured requests and numbers', Empty, Ok),
   'capture.sendTraffic': method(
     'Send requests to Bookinfo through the ingress gateway of the active backend',

@@ -2,6 +2,7 @@
 import type { captureMethods } from '../api/capture.ts';
 import type { CoreContext } from '../context.ts';
 import type { Handlers } from '../api/router.ts';
+import { AccessLogParseError, parseAccessLog } from './parser.ts';
 import { CaptureService } from './service.ts';
 
 const INGRESS_HOST = 'istio-ingressgateway.istio-system';
@@ -25,6 +26,17 @@ export function captureHandlers(ctx: CoreContext): Handlers<keyof typeof capture
     async 'capture.diagnostics'() {
       await service.ensure();
       return service.diagnostics();
+    },
+    async 'capture.parseLines'({ lines }) {
+      const entries = lines.map((line) => {
+        try {
+          return parseAccessLog(line);
+        } catch (e) {
+          if (e instanceof AccessLogParseError) return null;
+          throw e;
+        }
+      });
+      return { entries };
     },
     async 'capture.clear'() {
       service.clear();

@@ -1,8 +1,12 @@
 // One request's hop tree with every hop's details, response flags spelled out.
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useApi } from '../../api/context.tsx';
 import { describeFlag } from '../../../main/core/capture/flags.ts';
-import { parseAccessLog } from '../../../main/core/capture/parser.ts';
-import type { Hop, RequestTree, WorkloadRef } from '../../../main/core/capture/types.ts';
+import type { AccessLogEntry, Hop, RequestTree, WorkloadRef } from '../../../main/core/capture/types.ts';
+
+/** Parsed lines by their text; a line missing here is not parsed yet (or could not be). */
+type LineFields = ReadonlyMap<string, AccessLogEntry | null>;
 
 function name(w: WorkloadRef): string {
   return w.app && w.version ? `${w.app} ${w.version}` : w.workload;
@@ -18,13 +22,34 @@ function depthOf(tree: RequestTree): number[] {
   return depth;
 }
 
+/**
+ * The fields of the tree's lines, parsed by the core (the parser runs there, over the lines' bytes):
+ * asked for when a tree is shown, and again as it grows.
+ */
+function useLineFields(tree: RequestTree): LineFields {
+  const api = useApi();
+  const [fields, setFields] = useState<LineFields>(new Map());
+  useEffect(() => {
+    const lines = [...new Set(tree.hops.flatMap((h) => [h.outboundLine, h.inboundLine]).filter((l): l is string => !!l))];
+    let current = true;
+    api.call('capture.parseLines', { lines }).then(
+      ({ entries }) => current && setFields(new Map(lines.map((l, i) => [l, entries[i] ?? null]))),
+      // The raw lines are shown anyway; their fields are an explanation of them.
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [api, tree]);
+  return fields;
+}
+
 /** One proxy's side of a hop: its access-log line as written, and the fields that explain it. */
-function Side({ title, line }: { title: string; line: string | undefined }) {
+function Side({ title, line, fields }: { title: string; line: string | undefined; fields: LineFields }) {
   const { t } = useTranslation('mesh');
   if (!line) return null;
-  // The capture checked the line when it arrived, so it parses.
-  const e = parseAccessLog(line);
-  const rows: [string, string | number | null][] = [
+  const e = fields.get(line);
+  const rows: [string, string | number | null][] = !e ? [] : [
     [t('field.details'), e.responseCodeDetails],
     [t('field.upstreamHost'), e.upstreamHost],
     [t('field.cluster'), e.upstreamCluster?.raw ?? null],
@@ -58,7 +83,7 @@ function Side({ title, line }: { title: string; line: string | undefined }) {
   );
 }
 
-function HopRow({ hop, depth }: { hop: Hop; depth: number }) {
+function HopRow({ hop, depth, fields }: { hop: Hop; depth: number; fields: LineFields }) {
   const { t } = useTranslation('mesh');
   return (
     <li className="mesh-hop" style={{ marginLeft: `${depth * 1.2}rem` }} data-testid="mesh-hop">
@@ -83,8 +108,8 @@ function HopRow({ hop, depth }: { hop: Hop; depth: number }) {
       <details>
         <summary>{t('hopDetails')}</summary>
         <div className="mesh-sides">
-          <Side title={t('outboundSide', { who: name(hop.from) })} line={hop.outboundLine} />
-          <Side title={t('inboundSide', { who: name(hop.to) })} line={hop.inboundLine} />
+          <Side title={t('outboundSide', { who: name(hop.from) })} line={hop.outboundLine} fields={fields} />
+          <Side title={t('inboundSide', { who: name(hop.to) })} line={hop.inboundLine} fields={fields} />
         </div>
       </details>
     </li>
@@ -94,6 +119,7 @@ function HopRow({ hop, depth }: { hop: Hop; depth: number }) {
 export function RequestDetail({ tree, onClose }: { tree: RequestTree; onClose: () => void }) {
   const { t } = useTranslation('mesh');
   const depth = depthOf(tree);
+  const fields = useLineFields(tree);
   return (
     <section className="mesh-detail" data-testid="mesh-detail" aria-label={t('detailTitle')}>
       <header>
@@ -106,7 +132,7 @@ export function RequestDetail({ tree, onClose }: { tree: RequestTree; onClose: (
       </p>
       <ol className="mesh-hops">
         {tree.hops.map((h, i) => (
-          <HopRow key={i} hop={h} depth={depth[i] ?? 0} />
+          <HopRow key={i} hop={h} depth={depth[i] ?? 0} fields={fields} />
         ))}
       </ol>
     </section>

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AccessLogParseError, HOP_SLOTS, hopFieldsAt, keepHopOffsets, lastDownstreamLocalAddress, parseAccessLog, parseUpstreamCluster, scanAccessLog, scanAccessLogBytes } from '../../main/core/capture/parser.ts';
+import { AREA_START, TokenArea } from '../../main/core/capture/tokenizer.ts';
 import { RESPONSE_FLAGS, describeFlag } from '../../main/core/capture/flags.ts';
 
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
@@ -191,20 +192,22 @@ describe('scanAccessLog', () => {
     const [out] = lines('istio-docs-text-format.log');
     const utf8 = out!.replace('"curl/7.73.0-DEV"', '"Mozilla/5.0 (한국어)"').replace('/status/418', '/café/418');
     const hopKeys = ['startTime', 'method', 'path', 'responseCode', 'responseFlags', 'durationMs', 'authority', 'upstreamHost', 'upstreamCluster', 'upstreamLocalAddress', 'downstreamLocalAddress', 'downstreamRemoteAddress', 'requestedServerName'] as const;
-    const bytes = new Uint8Array(1 << 16);
+    const area = new TokenArea(1 << 16);
+    const bytes = area.bytes;
+    const at = AREA_START + 7;
     let checked = 0;
     for (const line of [...corpus, utf8, `${utf8}\r`]) {
-      const n = new TextEncoder().encodeInto(line, bytes.subarray(7)).written;
+      const n = new TextEncoder().encodeInto(line, bytes.subarray(at)).written;
       // A line is checked on arrival; one that fails is never built.
       const parsed = outcome(() => parseAccessLog(line));
-      expect(outcome(() => scanAccessLogBytes(bytes, 7, n, line)), line).toBe(parsed);
+      expect(outcome(() => scanAccessLogBytes(area, at, n, line)), line).toBe(parsed);
       if (parsed !== 'ok') continue;
-      const key = scanAccessLogBytes(bytes, 7, n, line);
+      const key = scanAccessLogBytes(area, at, n, line);
       const offsets = new Int32Array(3 * HOP_SLOTS).fill(99);
       keepHopOffsets(offsets, HOP_SLOTS);
       parseAccessLog(corpus[0]!); // other lines are parsed in between, as when requests are built
       const e = parseAccessLog(line);
-      const h = hopFieldsAt(bytes, 7, n, line, offsets, HOP_SLOTS, key.upstreamCluster);
+      const h = hopFieldsAt(bytes, at, n, line, offsets, HOP_SLOTS, key.upstreamCluster);
       for (const k of hopKeys) expect(h[k], `${k} of ${line}`).toEqual(e[k]);
       checked++;
     }

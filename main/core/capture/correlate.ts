@@ -277,7 +277,7 @@ export class Correlator {
         bytes = this.store.stage(line.line);
       } while (bytes < 0);
     }
-    const key = scanAccessLogBytes(this.store.stagedBytes, this.store.stagedAt, bytes, line.line);
+    const key = scanAccessLogBytes(this.store.stagedArea, this.store.stagedAt, bytes, line.line);
     this.lastKey = key;
     this.learnPod(line.source, key);
     const s = this.slotFor(key, line.receivedAt);
@@ -299,7 +299,7 @@ export class Correlator {
       s = p.slotOf(id);
     } else if (key.ascii) {
       const from = this.store.stagedAt;
-      s = p.slotOfBytes(this.store.stagedBytes, from + key.requestIdAt, from + key.requestIdEnd);
+      s = p.slotOfBytes(this.store.bytes, from + key.requestIdAt, from + key.requestIdEnd);
     } else {
       s = p.slotOf((id = this.store.stagedText(key.requestIdAt, key.requestIdEnd)));
     }
@@ -613,7 +613,7 @@ export class Correlator {
     const bytes = p.lineBytes(r);
     const line = this.store.text(handle, bytes);
     // Checked on arrival (add), which noted where the fields are.
-    const entry = hopFieldsAt(this.store.bytesOf(handle), this.store.offsetOf(handle), bytes, line, p.offsets, r * HOP_SLOTS, p.lineCluster(r));
+    const entry = hopFieldsAt(this.store.bytes, handle, bytes, line, p.offsets, r * HOP_SLOTS, p.lineCluster(r));
     return { line, source: p.lineSource(r), entry };
   }
 

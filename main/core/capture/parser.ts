@@ -1,9 +1,10 @@
 // Parser for Envoy access-log lines as Istio prints them: the default TEXT format (1.9 onwards),
 // the older layouts (1.5–1.8 with the mixer-status and transport-failure quotes, and pre-1.5), and
-// the JSON encoding. Capture runs for hours on every proxy's log, so the text path is a
-// hand-written tokenizer (one pass, no regular expressions, no backtracking): each field is either
-// `[…]`, `"…"` or a space-free word.
+// the JSON encoding. Capture runs for hours on every proxy's log, so the text path splits a line
+// in one pass over its bytes (tokenize.wat: no regular expressions, no backtracking), each field
+// either `[…]`, `"…"` or a space-free word, and reads the fields from their offsets.
 import { hashBytes, hashString, sameAscii } from './hash.ts';
+import { AREA_START, MAX_FIELDS, TokenArea, TOO_MANY_FIELDS, UNTERMINATED_QUOTE } from './tokenizer.ts';
 import type { AccessLogEntry, UpstreamCluster } from './types.ts';
 
 export type AccessLogFormat = 'text' | 'json' | 'auto';
@@ -12,25 +13,21 @@ export class AccessLogParseError extends Error {
   override name = 'AccessLogParseError';
 }
 
-const MAX_TOKENS = 32;
-// Token boundaries are kept in reused typed arrays: no per-token objects on the hot path.
-const tokStart = new Int32Array(MAX_TOKENS);
-const tokEnd = new Int32Array(MAX_TOKENS);
-const tokQuoted = new Uint8Array(MAX_TOKENS);
-
 const TAB = 9;
 const SPACE = 32;
-const QUOTE = 34;
 const DASH = 45;
-const LBRACKET = 91;
-const RBRACKET = 93;
 
 // The line being read, as UTF-8 bytes: `src[base..base+lineLength)`; token offsets are relative to
-// `base`. Capture holds pending lines as bytes (line-store.ts) and reads them in place; a string
-// is encoded into a scratch array first. `text` is the same line as a string: when it is ASCII
-// (nearly always) a byte offset is also its character offset, and fields are sliced from it.
-let scratch: Uint8Array = new Uint8Array(4096);
-let src = scratch;
+// `base`. Capture holds pending lines as bytes in token areas (line-store.ts) and reads them in
+// place; a string is encoded into a scratch area first. `text` is the same line as a string: when
+// it is ASCII (nearly always) a byte offset is also its character offset, and fields are sliced
+// from it. The fields' boundaries are in the area's arrays after tokenize().
+let scratch: TokenArea | undefined;
+let area: TokenArea | undefined;
+let src: Uint8Array = new Uint8Array(0);
+let tokStart: Int32Array = new Int32Array(MAX_FIELDS);
+let tokEnd: Int32Array = new Int32Array(MAX_FIELDS);
+let tokQuoted: Uint8Array = new Uint8Array(MAX_FIELDS);
 let base = 0;
 let lineLength = 0;
 let text = '';
@@ -38,16 +35,25 @@ let ascii = true;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Reads `line` into the scratch bytes. */
+/** Reads `line` into the scratch area. */
 function load(line: string): void {
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  if (scratch.length < line.length * 3) scratch = new Uint8Array(Math.max(line.length * 3, scratch.length * 2));
-  const n = encoder.encodeInto(line, scratch).written;
-  loadBytes(scratch, 0, n, line);
+  if (scratch === undefined || scratch.capacity < line.length * 3) scratch = new TokenArea(Math.max(line.length * 3, 1 << 20));
+  const n = encoder.encodeInto(line, scratch.lines).written;
+  loadBytes(scratch, AREA_START, n, line);
 }
 
-/** Reads a line already held as bytes; `line` is the same line as a string. */
-function loadBytes(bytes: Uint8Array, start: number, byteLength: number, line: string): void {
+/** Reads a line already held as bytes in a token area; `line` is the same line as a string. */
+function loadBytes(a: TokenArea, start: number, byteLength: number, line: string): void {
+  loadText(a.bytes, start, byteLength, line);
+  area = a;
+  tokStart = a.starts;
+  tokEnd = a.ends;
+  tokQuoted = a.kinds;
+}
+
+/** Reads a line held as bytes, for slicing its fields (not for tokenize()). */
+function loadText(bytes: Uint8Array, start: number, byteLength: number, line: string): void {
   src = bytes;
   base = start;
   text = line;
@@ -75,66 +81,13 @@ function slice(s: number, e: number): string {
   return ascii ? text.slice(s, e) : decoder.decode(src.subarray(base + s, base + e));
 }
 
-/** Offset of the first `byte` in `b[o+from..o+end)` relative to o, or -1. */
-function find(b: Uint8Array, o: number, byte: number, from: number, end: number): number {
-  for (let j = o + from; j < o + end; j++) if (b[j] === byte) return j - o;
-  return -1;
-}
-
-/** Splits the line into fields; returns the count. Quoted fields end at a quote followed by a space or the line end. */
+/** Splits the loaded line into fields (tokenize.wat); returns the count. */
 function tokenize(): number {
-  // Locals, not the module's variables: TurboFan keeps them in registers.
-  const b = src;
-  const o = base;
-  const len = lineLength;
-  const ts = tokStart;
-  const te = tokEnd;
-  const tq = tokQuoted;
-  let i = 0;
-  let n = 0;
-  while (i < len) {
-    let c = b[o + i]!;
-    // One comparison for most bytes: space and tab are below every printable character.
-    if (c <= SPACE && (c === SPACE || c === TAB)) {
-      i++;
-      continue;
-    }
-    if (n === MAX_TOKENS) throw new AccessLogParseError(`too many fields (more than ${MAX_TOKENS}); not an Istio access-log line`);
-    if (c === QUOTE) {
-      let j = i + 1;
-      for (;;) {
-        j = find(b, o, QUOTE, j, len);
-        if (j === -1) throw new AccessLogParseError(`unterminated quoted field starting at column ${i + 1}`);
-        c = j + 1 < len ? b[o + j + 1]! : SPACE;
-        if (c === SPACE || c === TAB) break;
-        j++; // a quote inside a header value: keep scanning
-      }
-      ts[n] = i + 1;
-      te[n] = j;
-      tq[n] = 1;
-      i = j + 1;
-    } else if (c === LBRACKET && n === 0) {
-      const j = find(b, o, RBRACKET, i + 1, len);
-      if (j === -1) throw new AccessLogParseError('unterminated [start time] field');
-      ts[n] = i + 1;
-      te[n] = j;
-      tq[n] = 2;
-      i = j + 1;
-    } else {
-      let j = i + 1;
-      while (j < len) {
-        const d = b[o + j]!;
-        if (d <= SPACE && (d === SPACE || d === TAB)) break;
-        j++;
-      }
-      ts[n] = i;
-      te[n] = j;
-      tq[n] = 0;
-      i = j;
-    }
-    n++;
-  }
-  return n;
+  const n = area!.tokenize(base, lineLength);
+  if (n >= 0) return n;
+  if (n === TOO_MANY_FIELDS) throw new AccessLogParseError(`too many fields (more than ${MAX_FIELDS}); not an Istio access-log line`);
+  if (n === UNTERMINATED_QUOTE) throw new AccessLogParseError(`unterminated quoted field starting at column ${area!.quoteAt()}`);
+  throw new AccessLogParseError('unterminated [start time] field');
 }
 
 /** Whether field k is `-` or empty. */
@@ -522,9 +475,9 @@ export function scanAccessLog(line: string): AccessLogKey {
   return scanLoaded();
 }
 
-/** scanAccessLog() of a line held as UTF-8 bytes `bytes[start..start+byteLength)`; `line` is its text. */
-export function scanAccessLogBytes(bytes: Uint8Array, start: number, byteLength: number, line: string): AccessLogKey {
-  loadBytes(bytes, start, byteLength, line);
+/** scanAccessLog() of a line held as UTF-8 bytes `area.bytes[start..start+byteLength)`; `line` is its text. */
+export function scanAccessLogBytes(area: TokenArea, start: number, byteLength: number, line: string): AccessLogKey {
+  loadBytes(area, start, byteLength, line);
   return scanLoaded();
 }
 
@@ -620,7 +573,7 @@ function getField(t: Int32Array, at: number): string | null {
  * line was checked and the cluster of its key; `line` is its text.
  */
 export function hopFieldsAt(bytes: Uint8Array, start: number, byteLength: number, line: string, offsets: Int32Array, at: number, cluster: UpstreamCluster | null): HopFields {
-  loadBytes(bytes, start, byteLength, line);
+  loadText(bytes, start, byteLength, line);
   if (isJsonAt(offsets, at)) return parseJson(text);
   return {
     startTime: getField(offsets, at + H_START),

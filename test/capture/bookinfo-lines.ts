@@ -55,9 +55,14 @@ export function textLine(s: LineSpec): string {
   return `[${s.start.toISOString()}] "${s.method ?? 'GET'} ${s.path} HTTP/1.1" ${s.status} ${s.flags ?? '-'} ${s.details ?? 'via_upstream'} - "-" 0 ${s.status === 200 ? 1234 : 0} ${s.duration} ${Math.max(0, s.duration - 1)} "-" "${s.userAgent ?? 'Mozilla/5.0'}" "${s.requestId}" "${s.authority}" "${s.upstreamHost}" ${s.cluster} ${s.upstreamLocal} ${s.downstreamLocal} ${s.downstreamRemote} ${s.sni ?? '-'} ${s.route ?? 'default'}`;
 }
 
+// One source per pod, as a pod's log stream (and the sandbox) tags its lines.
+const sources = new Map<Pod, AccessLogLine['source']>();
+
 function tag(p: Pod, line: string, receivedAt: number): AccessLogLine {
+  let source = sources.get(p);
+  if (!source) sources.set(p, (source = { namespace: p.namespace, pod: p.pod, workload: p.workload, app: p.app, ...(p.version ? { version: p.version } : {}), kind: p.kind, podIP: p.ip }));
   return {
-    source: { namespace: p.namespace, pod: p.pod, workload: p.workload, app: p.app, ...(p.version ? { version: p.version } : {}), kind: p.kind, podIP: p.ip },
+    source,
     line,
     receivedAt,
   };

@@ -51,13 +51,30 @@ describe('line store', () => {
     const line = 'z'.repeat(300_000);
     const kept = Array.from({ length: 10 }, () => put(store, line));
     expect(store.pageCount).toBe(10);
-    for (const k of kept) store.release(k.handle);
+    for (const k of kept.slice(1)) store.release(k.handle);
+    // A line still kept: the area stays, and so does that line.
+    store.trim();
     expect(store.pageCount).toBe(10);
+    expect(store.text(kept[0]!.handle, kept[0]!.bytes)).toBe(line);
+    // Emptied pages are written again before the area grows.
+    const reused = put(store, line);
+    expect(store.pageCount).toBe(10);
+    store.release(reused.handle);
+    store.release(kept[0]!.handle);
     store.trim();
     expect(store.pageCount).toBe(0);
     const again = put(store, line);
     expect(store.text(again.handle, again.bytes)).toBe(line);
     store.clear();
     expect(store.pageCount).toBe(0);
+  });
+
+  it('keeps a small idle area: trimming one of a few pages would only cost page faults again', () => {
+    const store = new LineStore(16);
+    const line = 'z'.repeat(300_000);
+    const kept = Array.from({ length: 3 }, () => put(store, line));
+    for (const k of kept) store.release(k.handle);
+    store.trim();
+    expect(store.pageCount).toBe(3);
   });
 });

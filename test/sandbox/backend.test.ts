@@ -50,6 +50,11 @@ describe('SandboxBackend', () => {
     expect(lines.length).toBeGreaterThanOrEqual(18);
     expect(new Set(lines.map((l) => l.source.workload))).toEqual(expect.objectContaining({}));
     expect(lines.some((l) => l.source.workload === 'curl' && l.line.includes('outbound|9080||productpage.default.svc.cluster.local'))).toBe(true);
+    // One source object per pod, as a pod's log stream tags its lines.
+    const byPod = new Map<string, Set<AccessLogLine['source']>>();
+    for (const l of lines) byPod.set(l.source.pod, (byPod.get(l.source.pod) ?? new Set()).add(l.source));
+    expect([...byPod.values()].map((s) => s.size)).toEqual([...byPod.keys()].map(() => 1));
+    expect(Object.isFrozen(lines[0]!.source)).toBe(true);
     await expect(b.sendTraffic({ from: 'nobody', method: 'GET', url: 'http://x/', headers: {}, count: 1, concurrency: 1, qps: 0 })).rejects.toThrow(/no workload or pod named "nobody"/);
   });
 

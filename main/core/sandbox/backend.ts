@@ -33,6 +33,7 @@ export class SandboxBackend implements MeshBackend {
   mesh: Mesh;
   private readonly listeners = new Set<(l: AccessLogLine) => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly sources = new WeakMap<Pod, AccessLogLine['source']>();
   private readonly createdAt = Date.now();
   timeScale: number;
   seed: number;
@@ -139,12 +140,21 @@ export class SandboxBackend implements MeshBackend {
   }
 
   private toLine(rec: LogRecord): AccessLogLine {
-    const p = rec.proxy;
-    return {
-      source: { namespace: p.namespace, pod: p.name, workload: p.workload.name, app: p.workload.app, version: p.workload.version || undefined, kind: p.workload.gateway ? 'gateway' : 'sidecar', podIP: p.ip },
-      line: this.mesh.formatRecord(rec),
-      receivedAt: Date.now(),
-    };
+    return { source: this.sourceOf(rec.proxy), line: this.mesh.formatRecord(rec), receivedAt: Date.now() };
+  }
+
+  /**
+   * One source per pod, as a cluster's log stream tags its lines: the capture keeps a line's source
+   * until its request completes, and a new object per line outlived the young generation by the
+   * thousand under a flood. A pod's name, IP and workload do not change (it is recreated instead).
+   */
+  private sourceOf(p: Pod): AccessLogLine['source'] {
+    let s = this.sources.get(p);
+    if (!s) {
+      s = Object.freeze({ namespace: p.namespace, pod: p.name, workload: p.workload.name, app: p.workload.app, version: p.workload.version || undefined, kind: p.workload.gateway ? 'gateway' : 'sidecar', podIP: p.ip } as const);
+      this.sources.set(p, s);
+    }
+    return s;
   }
 
   private sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -106,6 +106,23 @@ describe('JSON lines', () => {
     expect(built.map((t) => t.requestId)).toEqual(ids);
     expect(built.map((t) => JSON.parse(t.hops[0]!.outboundLine!).request_id)).toEqual(ids);
   });
+
+  it('a request whose lines come in both encodings is one request, whichever comes first', () => {
+    // Found by its id as text (a JSON line, a non-ASCII line) or as bytes where a TEXT line holds it.
+    const [json] = readFileSync(path.join(dir, 'community-json-format.jsonl'), 'utf8').split('\n');
+    for (const jsonFirst of [true, false]) {
+      const text = bookinfoRequest('mixed-1', 'v1').map(captured);
+      const asJson = { ...text[0]!, line: JSON.stringify({ ...JSON.parse(json!), request_id: 'mixed-1' }) };
+      const nonAscii = { ...text[1]!, line: text[1]!.line.replace('Mozilla/5.0', 'Mözilla/5.0') };
+      const lines = jsonFirst ? [asJson, nonAscii, ...text.slice(2)] : [...text.slice(2), nonAscii, asJson];
+      const trees = new Correlator();
+      for (const l of lines) trees.add(l);
+      const built = trees.drain();
+      expect(built.map((t) => t.requestId)).toEqual(['mixed-1']);
+      const kept = built[0]!.hops.flatMap((h) => [h.outboundLine, h.inboundLine]).filter((l) => l !== undefined);
+      expect(kept.sort()).toEqual(lines.map((l) => l.line).sort());
+    }
+  });
 });
 
 describe('correlation of Bookinfo chains', () => {

@@ -1,17 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { hashBytes, hashString, sameAscii } from '../../main/core/capture/hash.ts';
+import { asciiBytes, hashBytes, hashString, sameAscii, sameBytes } from '../../main/core/capture/hash.ts';
 
 describe('key hashes', () => {
   it('hash an ASCII key alike from its string and from its bytes anywhere in a line, whatever its length', () => {
     const line = new Uint8Array(256);
+    const view = new DataView(line.buffer);
     for (let n = 0; n <= 60; n++) {
       const key = 'outbound|9080|v2|reviews.default.svc.cluster.local-0123456789'.slice(0, n);
       for (const at of [0, 1, 2, 3, 7]) {
+        line.fill(0x7e);
         new TextEncoder().encodeInto(key, line.subarray(at));
-        expect(hashBytes(line, at, at + n), `${n} bytes at ${at}`).toBe(hashString(key));
+        expect(hashBytes(view, at, at + n), `${n} bytes at ${at}`).toBe(hashString(key));
         expect(sameAscii(key, line, at, at + n)).toBe(true);
+        expect(sameBytes(asciiBytes(key)!, 0, view, at, n)).toBe(true);
       }
     }
+  });
+
+  it('compare bytes in words and the tail alike: a difference anywhere is found', () => {
+    const key = 'outbound|9080|v2|reviews.default.svc.cluster.local';
+    const a = asciiBytes(key)!;
+    for (let n = 0; n <= key.length; n++) {
+      for (let k = 0; k < n; k++) {
+        const b = new Uint8Array(key.length + 3);
+        b.set(Buffer.from(key), 3);
+        b[3 + k] ^= 1;
+        expect(sameBytes(a, 0, new DataView(b.buffer), 3, n), `${n} bytes, byte ${k} differs`).toBe(false);
+      }
+    }
+    expect(asciiBytes('rëviews')).toBeNull();
   });
 
   it('spread keys that differ in any one byte over the low bits a table indexes by', () => {

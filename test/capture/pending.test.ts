@@ -72,17 +72,22 @@ describe('pending requests in typed arrays', () => {
     let seed = 7;
     const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const ids = Array.from({ length: 3_000 }, (_, i) => (i % 7 === 0 ? `tcp-${i}` : `${Math.floor(random() * 1e12).toString(16)}-${i}`));
-    const bytesOf = (id: string) => {
-      const b = new Uint8Array(id.length + 4);
-      b.set(Buffer.from(id), 2);
-      return b;
-    };
+    // As in the line store: each id's bytes where its first line was written (odd ones opened from
+    // a string alone), and each new line's id at the end.
+    const pool = new Uint8Array(ids.length * 64 + 64);
+    const view = new DataView(pool.buffer);
+    const home = (i: number) => i * 64 + (i % 5);
+    ids.forEach((id, i) => pool.set(Buffer.from(id), home(i)));
+    const line = ids.length * 64;
     for (let step = 0; step < 20_000; step++) {
-      const id = ids[Math.floor(random() * ids.length)]!;
+      const i = Math.floor(random() * ids.length);
+      const id = ids[i]!;
       const s = model.get(id);
       expect(p.slotOf(id)).toBe(s ?? NONE);
-      expect(p.slotOfBytes(bytesOf(id), 2, 2 + id.length)).toBe(s ?? NONE);
-      if (s === undefined) model.set(id, p.open(id, step));
+      pool.fill(0, line);
+      pool.set(Buffer.from(id), line + (step % 4));
+      expect(p.slotOfBytes(pool, view, line + (step % 4), line + (step % 4) + id.length)).toBe(s ?? NONE);
+      if (s === undefined) model.set(id, p.open(id, step, i % 2 === 0 ? home(i) : NONE));
       else if (random() < 0.6) {
         p.close(s);
         model.delete(id);

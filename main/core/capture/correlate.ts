@@ -299,12 +299,13 @@ export class Correlator {
       s = p.slotOf(id);
     } else if (key.ascii) {
       const from = this.store.stagedAt;
-      s = p.slotOfBytes(this.store.bytes, from + key.requestIdAt, from + key.requestIdEnd);
+      s = p.slotOfBytes(this.store.bytes, this.store.view, from + key.requestIdAt, from + key.requestIdEnd);
     } else {
       s = p.slotOf((id = this.store.stagedText(key.requestIdAt, key.requestIdEnd)));
     }
-    // The id as a string of its own, made once per request: a view of the line would keep its chunk alive.
-    if (s === NONE) return p.open(id ?? this.store.stagedText(key.requestIdAt, key.requestIdEnd), at);
+    // The id as a string of its own, made once per request: a view of the line would keep its chunk
+    // alive. A new request's first line is kept (add()), so its id's bytes stay where they are.
+    if (s === NONE) return p.open(id ?? this.store.stagedText(key.requestIdAt, key.requestIdEnd), at, id === null ? this.store.stagedAt + key.requestIdAt : NONE);
     p.touch(s, at);
     return s;
   }

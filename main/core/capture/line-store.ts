@@ -67,6 +67,11 @@ export class LineStore {
     return this.area!.bytes;
   }
 
+  /** The same bytes as a DataView. */
+  get view(): DataView {
+    return this.area!.view;
+  }
+
   get stagedAt(): number {
     return AREA_START + this.page * PAGE + this.at;
   }

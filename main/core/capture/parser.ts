@@ -3,7 +3,7 @@
 // the JSON encoding. Capture runs for hours on every proxy's log, so the text path splits a line
 // in one pass over its bytes (tokenize.wat: no regular expressions, no backtracking), each field
 // either `[…]`, `"…"` or a space-free word, and reads the fields from their offsets.
-import { hashBytes, hashString, sameAscii } from './hash.ts';
+import { asciiBytes, hashBytes, hashString, sameBytes } from './hash.ts';
 import { AREA_START, MAX_FIELDS, TokenArea, TOO_MANY_FIELDS, UNTERMINATED_QUOTE } from './tokenizer.ts';
 import type { AccessLogEntry, UpstreamCluster } from './types.ts';
 
@@ -137,23 +137,22 @@ export function flagList(value: string | null): string[] {
 const CLUSTER_CACHE = 1024;
 const clusterCache: (UpstreamCluster | undefined)[] = new Array<UpstreamCluster | undefined>(CLUSTER_CACHE).fill(undefined);
 const clusterHashes = new Int32Array(CLUSTER_CACHE);
-
-/** The cached cluster whose name has hash `h`, if any (the caller compares the name). */
-function clusterWithHash(h: number): UpstreamCluster | undefined {
-  const i = h & (CLUSTER_CACHE - 1);
-  return clusterHashes[i] === h ? clusterCache[i] : undefined;
-}
+/** Each cached cluster's name as bytes (null when not ASCII: no line's bytes are then compared to it). */
+const clusterBytes: (DataView | null)[] = new Array<DataView | null>(CLUSTER_CACHE).fill(null);
 
 function cacheCluster(h: number, raw: string): UpstreamCluster {
   const c = Object.freeze(parseUpstreamCluster(raw));
-  clusterCache[h & (CLUSTER_CACHE - 1)] = c;
-  clusterHashes[h & (CLUSTER_CACHE - 1)] = h;
+  const i = h & (CLUSTER_CACHE - 1);
+  clusterCache[i] = c;
+  clusterHashes[i] = h;
+  clusterBytes[i] = asciiBytes(raw);
   return c;
 }
 
 function cachedCluster(raw: string): UpstreamCluster {
   const h = hashString(raw);
-  const c = clusterWithHash(h);
+  const i = h & (CLUSTER_CACHE - 1);
+  const c = clusterHashes[i] === h ? clusterCache[i] : undefined;
   return c !== undefined && c.raw === raw ? c : cacheCluster(h, raw);
 }
 
@@ -163,12 +162,14 @@ function clusterAt(k: number): UpstreamCluster | null {
   // Bytes are characters only in an ASCII line.
   if (!ascii) return cachedCluster(str(k)!);
   const from = base + tokStart[k]!;
-  const to = base + tokEnd[k]!;
-  const h = hashBytes(src, from, to);
-  const c = clusterWithHash(h);
-  if (c !== undefined && sameAscii(c.raw, src, from, to)) return c;
+  const n = tokEnd[k]! - tokStart[k]!;
+  const view = area!.view;
+  const h = hashBytes(view, from, from + n);
+  const i = h & (CLUSTER_CACHE - 1);
+  const known = clusterBytes[i];
+  if (clusterHashes[i] === h && known !== null && known.byteLength === n && sameBytes(known, 0, view, from, n)) return clusterCache[i]!;
   // A string of its own: a view of the line would keep the line's whole chunk alive.
-  return cacheCluster(h, decoder.decode(src.subarray(from, to)));
+  return cacheCluster(h, decoder.decode(src.subarray(from, from + n)));
 }
 
 /** `outbound|9080|v2|reviews.default.svc.cluster.local`, `inbound|9080||`, `PassthroughCluster`, … */
@@ -429,7 +430,7 @@ export function lastDownstreamLocalAddress(): string | null {
 
 // Envoy's START_TIME is `2026-11-25T07:00:01.234Z`; consecutive lines share their minute, so the
 // minute is parsed once and only seconds and milliseconds per line. Anything else: Date.parse.
-const minute = new Uint8Array(16);
+const minute = new Int32Array(4);
 let minuteMs = NaN;
 
 /** The number bytes `[from, to)` of the loaded line spell, or -1 when one is not a digit. */
@@ -453,11 +454,18 @@ function readStartMillis(s: number, e: number): void {
     const sec = digitsAt(s + 17, s + 19);
     const ms = digitsAt(s + 20, s + 23);
     if (sec >= 0 && sec < 61 && ms >= 0) {
-      let same = !Number.isNaN(minuteMs);
-      for (let i = 0; same && i < 16; i++) same = minute[i] === src[o + i];
-      if (!same) {
+      // Compared four bytes at a time.
+      const v = area!.view;
+      const w0 = v.getInt32(o, true);
+      const w1 = v.getInt32(o + 4, true);
+      const w2 = v.getInt32(o + 8, true);
+      const w3 = v.getInt32(o + 12, true);
+      if (Number.isNaN(minuteMs) || minute[0] !== w0 || minute[1] !== w1 || minute[2] !== w2 || minute[3] !== w3) {
         minuteMs = Date.parse(`${slice(s, s + 16)}:00.000Z`);
-        minute.set(src.subarray(o, o + 16));
+        minute[0] = w0;
+        minute[1] = w1;
+        minute[2] = w2;
+        minute[3] = w3;
       }
       key.startMs = minuteMs + sec * 1000 + ms;
       return;

@@ -9,7 +9,7 @@
 // that find it pending cost no string, no string hash and no map probe of their own.
 import type { AccessLogLine } from '../backend/types.ts';
 import type { UpstreamCluster } from './types.ts';
-import { hashBytes, hashString, sameAscii } from './hash.ts';
+import { hashBytes, hashString, sameAscii, sameBytes } from './hash.ts';
 import { HOP_SLOTS } from './parser.ts';
 
 type LineSource = AccessLogLine['source'];
@@ -33,6 +33,8 @@ export class PendingRequests {
   private pendingCount = 0;
   private readonly ids: (string | undefined)[] = [];
   private hashes = new Int32Array(SLOTS);
+  /** Where each request's id is in the line store (its first line's bytes), or -1: compared there, four bytes at a time. */
+  private idAt = new Int32Array(SLOTS);
   // Arrival order: a list through the slots.
   private prevArrived = new Int32Array(SLOTS);
   private nextArrived = new Int32Array(SLOTS);
@@ -75,19 +77,28 @@ export class PendingRequests {
     }
   }
 
-  /** slotOf() of the id whose bytes are `b[from..to)`, all ASCII (UTF-8 bytes of other characters are not their UTF-16 units). */
-  slotOfBytes(b: Uint8Array, from: number, to: number): number {
-    const h = hashBytes(b, from, to);
+  /**
+   * slotOf() of the id whose bytes are `b[from..to)` (`v` the same bytes), all ASCII (UTF-8 bytes
+   * of other characters are not their UTF-16 units). `b` holds the ids given to open().
+   */
+  slotOfBytes(b: Uint8Array, v: DataView, from: number, to: number): number {
+    const h = hashBytes(v, from, to);
+    const n = to - from;
     const mask = this.table.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = this.table[i]! - 1;
       if (e === NONE) return NONE;
-      if (this.hashes[e] === h && sameAscii(this.ids[e]!, b, from, to)) return e;
+      if (this.hashes[e] !== h) continue;
+      const at = this.idAt[e]!;
+      if (at >= 0 ? this.ids[e]!.length === n && sameBytes(v, at, v, from, n) : sameAscii(this.ids[e]!, b, from, to)) return e;
     }
   }
 
-  /** A new request (its id not pending), last in arrival order. */
-  open(id: string, at: number): number {
+  /**
+   * A new request (its id not pending), last in arrival order. `idAt`: where the id's bytes are in
+   * the bytes slotOfBytes() is given, kept there while the request is pending (-1: not there).
+   */
+  open(id: string, at: number, idAt = NONE): number {
     let s = this.freeSlots.pop();
     if (s === undefined) {
       s = this.slotTop++;
@@ -103,6 +114,7 @@ export class PendingRequests {
     else this.nextArrived[this.lastArrived] = s;
     this.lastArrived = s;
     this.ids[s] = id;
+    this.idAt[s] = idAt;
     this.lastAt[s] = at;
     this.dirty[s] = 1;
     this.first[s] = this.last[s] = NONE;
@@ -270,6 +282,7 @@ export class PendingRequests {
 
   private resizeSlots(n: number): void {
     this.hashes = resized(this.hashes, n);
+    this.idAt = resized(this.idAt, n);
     this.prevArrived = resized(this.prevArrived, n);
     this.nextArrived = resized(this.nextArrived, n);
     this.lastAt = resized(this.lastAt, n);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AccessLogLine } from '../../main/core/backend/types.ts';
-import { Correlator, correlateLines, type CapturedLine } from '../../main/core/capture/correlate.ts';
+import { Correlator, correlateLines, isShadowAuthorityAt, type CapturedLine } from '../../main/core/capture/correlate.ts';
 import { Aggregator } from '../../main/core/capture/aggregate.ts';
 import { parseAccessLog } from '../../main/core/capture/parser.ts';
 import { CapturePipeline } from '../../main/core/capture/pipeline.ts';
@@ -339,6 +339,28 @@ describe('mirror copies', () => {
     expect(t.hops).toHaveLength(2);
     expect(t.hops.every((h) => h.outboundLine && h.inboundLine && !h.mirror)).toBe(true);
     expect(t.status).toBe(200);
+  });
+
+  it('reads a -shadow host in place: before the port, not inside a name or an IPv6 address', () => {
+    const cases: [string, boolean][] = [
+      ['httpbin-shadow:8000', true],
+      ['httpbin-shadow', true],
+      ['httpbin-shadow.default.svc.cluster.local:8000', false],
+      ['my-shadow-svc:80', false],
+      ['httpbin:8000-shadow', false],
+      ['[fd00::1-shadow]', false],
+      ['[fd00::1]:80', false],
+      ['x-shadow:abc', true],
+      ['-shadow', true],
+      [':-shadow', true],
+      ['shadow:80', false],
+    ];
+    const b = new Uint8Array(96);
+    for (const [authority, shadow] of cases) {
+      b.fill(0x2d); // '-' around it: nothing outside the field counts
+      const n = new TextEncoder().encodeInto(authority, b.subarray(5)).written;
+      expect(isShadowAuthorityAt(b, 5, 5 + n), authority).toBe(shadow);
+    }
   });
 
   it('still recognises the -shadow authority of Istio 1.27 and older', () => {

@@ -12,7 +12,10 @@ type Split = { fields: [number, number, number][] } | { error: number; at?: numb
 
 const blank = (c: number | undefined) => c === 32 || c === 9;
 
-/** The rules, one byte at a time: `[…]` only first, `"…"` closed by a quote before a blank or the end, words up to a blank. */
+/**
+ * The rules, one byte at a time: `[…]` only first, `"…"` closed by a quote before a blank or the
+ * end, words up to a blank; a field that is `-` or empty is at -1.
+ */
 function reference(b: Uint8Array): Split {
   const fields: [number, number, number][] = [];
   let i = 0;
@@ -40,7 +43,8 @@ function reference(b: Uint8Array): Split {
       i = j;
     }
   }
-  return { fields };
+  const noValue = (s: number, e: number) => e === s || (e === s + 1 && b[s] === 45);
+  return { fields: fields.map(([s, e, kind]) => (noValue(s, e) ? [-1, -1, kind] : [s, e, kind])) };
 }
 
 function split(area: TokenArea, at: number, line: Uint8Array): Split {
@@ -88,12 +92,14 @@ describe('access-log tokenizer (WebAssembly)', () => {
 
   it('finds quotes and blanks on either side of a 16-byte boundary, and counts to 32 fields', () => {
     for (let pad = 0; pad < 40; pad++) {
-      const line = Buffer.from(`${'x'.repeat(pad)} "a" b"c" "d"e" [f] "g`);
+      const line = Buffer.from(`${'x'.repeat(pad)} "a" b"c" "d"e" [f] "g - "-" "" -- "--"`);
       expect(split(area, AREA_START + 3, line)).toEqual(reference(line));
     }
     const many = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => `f${i}`).join(' '));
     expect(split(area, AREA_START, many(32))).toMatchObject({ fields: { length: 32 } });
     expect(split(area, AREA_START, many(33))).toEqual({ error: TOO_MANY_FIELDS });
+    // No value: `-` or empty, in any kind of field; `--` is a value.
+    expect(split(area, AREA_START, Buffer.from('[-] - "-" "" -- "--"'))).toEqual({ fields: [[-1, -1, 2], [-1, -1, 0], [-1, -1, 1], [-1, -1, 1], [13, 15, 0], [17, 19, 1]] });
   });
 
   it('is tokenize.wat compiled (npm run build:tokenizer)', async () => {

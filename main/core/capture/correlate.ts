@@ -99,6 +99,26 @@ function isShadowAuthority(authority: string | null): boolean {
   return authority !== null && authority.indexOf(SHADOW) !== -1 && hostOf(authority).endsWith(SHADOW);
 }
 
+/**
+ * isShadowAuthority() of the authority at `b[from..to)`, read in place: the host ends at the last
+ * `:` unless a `]` follows it (hostOf()), and only its last bytes are compared.
+ */
+export function isShadowAuthorityAt(b: Uint8Array, from: number, to: number): boolean {
+  let end = to;
+  for (let i = to - 1; i > from; i--) {
+    const c = b[i];
+    if (c === 93 /* ] */) break;
+    if (c === 58 /* : */) {
+      end = i;
+      break;
+    }
+  }
+  const n = SHADOW_BYTES.length;
+  if (end - from < n) return false;
+  for (let k = 0; k < n; k++) if (b[end - n + k] !== SHADOW_BYTES[k]) return false;
+  return true;
+}
+
 function stripShadow(authority: string): string {
   const host = hostOf(authority);
   return host.endsWith(SHADOW) ? host.slice(0, -SHADOW.length) + authority.slice(host.length) : authority;
@@ -457,14 +477,12 @@ export class Correlator {
   }
 
   private isShadow(k: number): boolean {
-    if (!this.json[k]) {
-      // In place first: nearly no authority is a shadow one.
-      const r = this.rec[k]!;
-      const at = r * HOP_SLOTS + F.authority;
-      const o = this.pending.offsets;
-      if (o[at]! < 0 || !this.store.contains(this.pending.lineHandle(r), o[at]!, o[at + 1]!, SHADOW_BYTES)) return false;
-    }
-    return isShadowAuthority(this.text(k, F.authority));
+    if (this.json[k]) return isShadowAuthority(this.text(k, F.authority));
+    const r = this.rec[k]!;
+    const at = r * HOP_SLOTS + F.authority;
+    const o = this.pending.offsets;
+    const h = this.pending.lineHandle(r);
+    return o[at]! >= 0 && isShadowAuthorityAt(this.store.bytes, h + o[at]!, h + o[at + 1]!);
   }
 
   // ---- Working out a request's hops ----

@@ -12,6 +12,7 @@
 // kernel a page fault per 4 KiB on first write. The area is reserved for every page at once and
 // filled as pages are first used; it cannot give pages back one by one, so once nothing is kept
 // after a burst the whole area goes (trim()).
+import { sameBytes } from './hash.ts';
 import { AREA_START, TokenArea } from './tokenizer.ts';
 
 const PAGE_BITS = 20;
@@ -102,24 +103,8 @@ export class LineStore {
 
   /** Whether kept line a's bytes `[fromA, toA)` are kept line b's from `fromB` (offsets from each line's first byte). */
   sameBytes(a: number, fromA: number, toA: number, b: number, fromB: number): boolean {
-    const bytes = this.area!.bytes;
-    const oa = a + fromA;
-    const ob = b + fromB;
-    for (let i = 0, n = toA - fromA; i < n; i++) if (bytes[oa + i] !== bytes[ob + i]) return false;
-    return true;
-  }
-
-  /** Whether a kept line's bytes `[from, to)` (from its first byte) contain `needle`. */
-  contains(handle: number, from: number, to: number, needle: Uint8Array): boolean {
-    const p = this.area!.bytes;
-    const first = needle[0];
-    for (let i = handle + from, last = handle + to - needle.length; i <= last; i++) {
-      if (p[i] !== first) continue;
-      let k = 1;
-      while (k < needle.length && p[i + k] === needle[k]) k++;
-      if (k === needle.length) return true;
-    }
-    return false;
+    const v = this.area!.view;
+    return sameBytes(v, a + fromA, v, b + fromB, toA - fromA);
   }
 
   /** A kept line is no longer needed. */

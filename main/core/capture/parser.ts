@@ -90,11 +90,9 @@ function tokenize(): number {
   throw new AccessLogParseError('unterminated [start time] field');
 }
 
-/** Whether field k is `-` or empty. */
+/** Whether field k is `-` or empty (the tokenizer puts it at -1). */
 function absent(k: number): boolean {
-  const s = tokStart[k]!;
-  const e = tokEnd[k]!;
-  return e === s || (e - s === 1 && src[base + s] === DASH);
+  return tokStart[k]! < 0;
 }
 
 function str(k: number): string | null {
@@ -191,6 +189,7 @@ export function parseUpstreamCluster(raw: string): UpstreamCluster {
 
 /** Checks the request field ("METHOD PATH PROTOCOL") and notes the spaces around its path. */
 function checkRequest(): void {
+  if (absent(1)) throw new AccessLogParseError('request field has no value, not "METHOD PATH PROTOCOL"');
   const s = tokStart[1]!;
   const e = tokEnd[1]!;
   let a = s;
@@ -407,10 +406,9 @@ function scanLoaded(): AccessLogKey {
   } else {
     checkText();
     const id = headers + 2;
-    const none = absent(id);
     key.requestId = null;
-    key.requestIdAt = none ? -1 : tokStart[id]!;
-    key.requestIdEnd = none ? -1 : tokEnd[id]!;
+    key.requestIdAt = tokStart[id]!;
+    key.requestIdEnd = tokEnd[id]!;
     if (absent(0)) key.startMs = NaN;
     else readStartMillis(tokStart[0]!, tokEnd[0]!);
     key.durationMs = durationMs;
@@ -537,8 +535,10 @@ function putRange(out: Int32Array, at: number, s: number, e: number, isNull: boo
   out[at + 1] = isNull ? -1 : e;
 }
 
+/** Field k's range: -1 for both when it has no value, as the tokenizer leaves it. */
 function putField(out: Int32Array, at: number, k: number): void {
-  putRange(out, at, tokStart[k]!, tokEnd[k]!, absent(k));
+  out[at] = tokStart[k]!;
+  out[at + 1] = tokEnd[k]!;
 }
 
 /** `-` alone: null for method and path (dashNull). */

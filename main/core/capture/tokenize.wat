@@ -4,8 +4,9 @@
 ;; a busy capture. Build: `npm run build:tokenizer` (writes tokenize-wasm.ts).
 ;;
 ;; Each instance works on the memory it is given (tokenizer.ts): its output in the first 64 KiB,
-;;   0    i32[32]  field starts   (offsets from the line's first byte; quotes and brackets excluded)
-;;   128  i32[32]  field ends
+;;   0    i32[32]  field starts   (offsets from the line's first byte; quotes and brackets excluded;
+;;                   -1 for a field that is `-` or empty: Envoy's "no value")
+;;   128  i32[32]  field ends     (-1 likewise)
 ;;   256  u8[32]   kinds: 0 word, 1 quoted, 2 bracketed
 ;;   288  i32      where an unterminated quote opened (offset of the byte after it)
 ;; then the lines' bytes, then 64 KiB more: a vector load may read up to 15 bytes past a line's
@@ -101,6 +102,15 @@
                     (local.set $j (i32.add (local.get $j) (i32.const 16)))
                     (br $vector)))
                 (local.set $i (local.get $j))))))
+        ;; `-` or nothing: no value, -1 for both ends
+        (if (i32.or
+              (i32.eq (local.get $j) (local.get $start))
+              (i32.and
+                (i32.eq (i32.sub (local.get $j) (local.get $start)) (i32.const 1))
+                (i32.eq (i32.load8_u (local.get $start)) (i32.const 45))))
+          (then
+            (local.set $start (i32.sub (local.get $base) (i32.const 1)))
+            (local.set $j (local.get $start))))
         (i32.store (i32.shl (local.get $n) (i32.const 2)) (i32.sub (local.get $start) (local.get $base)))
         (i32.store offset=128 (i32.shl (local.get $n) (i32.const 2)) (i32.sub (local.get $j) (local.get $base)))
         (i32.store8 offset=256 (local.get $n) (local.get $kind))

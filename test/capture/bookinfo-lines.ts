@@ -1,7 +1,7 @@
 // Synthetic Bookinfo request chains in Istio's default TEXT format, with the address pairs a real
 // mesh produces (client UPSTREAM_LOCAL_ADDRESS == server DOWNSTREAM_REMOTE_ADDRESS). Used by the
 // correlation tests and the capture bench.
-import type { AccessLogLine } from '../../main/core/backend/types.ts';
+import type { AccessLogLine, AccessLogSource } from '../../main/core/backend/types.ts';
 
 export interface Pod {
   pod: string;
@@ -56,7 +56,7 @@ export function textLine(s: LineSpec): string {
 }
 
 // One source per pod, as a pod's log stream (and the sandbox) tags its lines.
-const sources = new Map<Pod, AccessLogLine['source']>();
+const sources = new Map<Pod, AccessLogSource>();
 
 function tag(p: Pod, line: string, receivedAt: number): AccessLogLine {
   let source = sources.get(p);

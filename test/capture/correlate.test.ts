@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lineChunk } from '../../main/core/backend/access-log.ts';
 import type { AccessLogLine } from '../../main/core/backend/types.ts';
-import { Correlator, correlateLines, isShadowAuthorityAt, type CapturedLine } from '../../main/core/capture/correlate.ts';
+import { Correlator, correlateLines, isShadowAuthorityAt } from '../../main/core/capture/correlate.ts';
+import { MAX_LINE_BYTES } from '../../main/core/capture/line-store.ts';
 import { Aggregator } from '../../main/core/capture/aggregate.ts';
 import { parseAccessLog } from '../../main/core/capture/parser.ts';
 import { CapturePipeline } from '../../main/core/capture/pipeline.ts';
@@ -10,8 +12,10 @@ import type { RequestTree } from '../../main/core/capture/types.ts';
 import { chainOf, formatFlowLine, formatFlows } from '../../main/core/capture/flow-tail.ts';
 import { bookinfoRequest, hopLines, PODS } from './bookinfo-lines.ts';
 
+/** A line padded to ~130 KB: eight to a 1 MiB page of the line store. */
+const PAD = 'm'.repeat(129_500);
+const pad = (l: AccessLogLine): AccessLogLine => ({ ...l, line: l.line.replace('"Mozilla/5.0"', `"${PAD}"`) });
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
-const captured = (l: AccessLogLine): CapturedLine => ({ line: l.line, source: l.source, receivedAt: l.receivedAt });
 /** A hop's side as parsed from the line it keeps. */
 const side = (line: string | undefined) => (line === undefined ? undefined : parseAccessLog(line));
 
@@ -19,13 +23,13 @@ const side = (line: string | undefined) => (line === undefined ? undefined : par
  * Under a flood most requests are only counted, their trees never built: each hop must count the
  * same either way, and as the built tree reads.
  */
-function expectCountedAlike(lines: CapturedLine[]): void {
+function expectCountedAlike(lines: AccessLogLine[]): void {
   const built = new CapturePipeline({ maxPending: 1_000_000 });
   const counted = new CapturePipeline({ maxPending: 1_000_000 });
   counted.allowTrees(0);
   for (const l of lines) {
-    built.ingest(l);
-    counted.ingest(l);
+    built.ingest(lineChunk(l));
+    counted.ingest(lineChunk(l));
   }
   const trees = built.drain();
   expect(counted.drain()).toEqual([]);
@@ -73,18 +77,18 @@ describe('correlation of real lines', () => {
 describe('requests only counted', () => {
   it('count like built trees: Bookinfo with faults, real TEXT, JSON and legacy lines, external hosts', () => {
     const src = (pod: string, workload: string, app?: string) => ({ namespace: 'default', pod, workload, app, kind: 'sidecar' as const });
-    const real = (file: string, source: CapturedLine['source']) =>
+    const real = (file: string, source: AccessLogLine['source']) =>
       readFileSync(path.join(dir, file), 'utf8')
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((line, i) => ({ line, source, receivedAt: 5_000 + i }));
     expectCountedAlike([
-      ...(['v1', 'v2', 'v3'] as const).flatMap((v, i) => bookinfoRequest(`ok-${v}`, v, { receivedAt: 1_000 + i }).map(captured)),
-      ...bookinfoRequest('fault', 'v3', { receivedAt: 2_000, ratingsStatus: 503, ratingsFlags: 'UO' }).map(captured),
-      ...bookinfoRequest('subset', 'v2', { receivedAt: 2_100, subset: true }).map(captured),
+      ...(['v1', 'v2', 'v3'] as const).flatMap((v, i) => bookinfoRequest(`ok-${v}`, v, { receivedAt: 1_000 + i })),
+      ...bookinfoRequest('fault', 'v3', { receivedAt: 2_000, ratingsStatus: 503, ratingsFlags: 'UO' }),
+      ...bookinfoRequest('subset', 'v2', { receivedAt: 2_100, subset: true }),
       // A timeout: reviews gave up on ratings (504 UT) while ratings answered 200 later.
       ...bookinfoRequest('timeout', 'v2', { receivedAt: 2_200 }).map((l) =>
-        captured(l.source.app === 'reviews' && l.line.includes('outbound|9080||ratings') ? { ...l, line: l.line.replace('" 200 - via_upstream ', '" 504 UT response_timeout ') } : l),
+        l.source.app === 'reviews' && l.line.includes('outbound|9080||ratings') ? { ...l, line: l.line.replace('" 200 - via_upstream ', '" 504 UT response_timeout ') } : l,
       ),
       ...real('community-text-format.log', src('curl-1', 'curl', 'curl')),
       ...real('istio-docs-text-format.log', src('sleep-7f8c', 'sleep', 'sleep')),
@@ -101,7 +105,7 @@ describe('JSON lines', () => {
     const ids = ['json-a', 'json-b', 'json-c'];
     const lines = ids.map((id, i) => ({ line: JSON.stringify({ ...JSON.parse(json!), request_id: id }), source: src, receivedAt: i }));
     const trees = new Correlator();
-    for (const l of lines) trees.add(l);
+    for (const l of lines) trees.add(lineChunk(l));
     const built = trees.drain();
     expect(built.map((t) => t.requestId)).toEqual(ids);
     expect(built.map((t) => JSON.parse(t.hops[0]!.outboundLine!).request_id)).toEqual(ids);
@@ -111,12 +115,12 @@ describe('JSON lines', () => {
     // Found by its id as text (a JSON line, a non-ASCII line) or as bytes where a TEXT line holds it.
     const [json] = readFileSync(path.join(dir, 'community-json-format.jsonl'), 'utf8').split('\n');
     for (const jsonFirst of [true, false]) {
-      const text = bookinfoRequest('mixed-1', 'v1').map(captured);
+      const text = bookinfoRequest('mixed-1', 'v1');
       const asJson = { ...text[0]!, line: JSON.stringify({ ...JSON.parse(json!), request_id: 'mixed-1' }) };
       const nonAscii = { ...text[1]!, line: text[1]!.line.replace('Mozilla/5.0', 'Mözilla/5.0') };
       const lines = jsonFirst ? [asJson, nonAscii, ...text.slice(2)] : [...text.slice(2), nonAscii, asJson];
       const trees = new Correlator();
-      for (const l of lines) trees.add(l);
+      for (const l of lines) trees.add(lineChunk(l));
       const built = trees.drain();
       expect(built.map((t) => t.requestId)).toEqual(['mixed-1']);
       const kept = built[0]!.hops.flatMap((h) => [h.outboundLine, h.inboundLine]).filter((l) => l !== undefined);
@@ -127,7 +131,7 @@ describe('JSON lines', () => {
 
 describe('correlation of Bookinfo chains', () => {
   it('builds ingress → productpage → details, reviews-v2 → ratings with versions', () => {
-    const [t] = correlateLines(bookinfoRequest('req-1', 'v2').map(captured));
+    const [t] = correlateLines(bookinfoRequest('req-1', 'v2'));
     expect(t!.hops.map((h) => `${h.from.workload}>${h.to.workload}`)).toEqual([
       'istio-ingressgateway>productpage-v1',
       'productpage-v1>details-v1',
@@ -149,7 +153,7 @@ describe('correlation of Bookinfo chains', () => {
     ];
     // Deliver inbound lines first and interleaved, as separate log streams do.
     const order = [lines[3]!, lines[1]!, lines[0]!, lines[2]!];
-    const [t] = correlateLines(order.map(captured));
+    const [t] = correlateLines(order);
     expect(t!.hops).toHaveLength(2);
     const byTo = Object.fromEntries(t!.hops.map((h) => [h.to.workload, h]));
     expect(byTo['reviews-v1']!.status).toBe(200);
@@ -166,7 +170,7 @@ describe('correlation of Bookinfo chains', () => {
     const conn = parseAccessLog(first[0]!.line).upstreamLocalAddress!;
     const reused = parseAccessLog(second[0]!.line).upstreamLocalAddress!;
     const lines = [...first, ...second.map((l) => ({ ...l, line: l.line.replace(reused, conn) }))];
-    const [t] = correlateLines([lines[3]!, lines[1]!, lines[0]!, lines[2]!].map(captured));
+    const [t] = correlateLines([lines[3]!, lines[1]!, lines[0]!, lines[2]!]);
     expect(t!.hops.map((h) => [side(h.outboundLine)?.responseCode, side(h.inboundLine)?.responseCode])).toEqual([
       [200, 200],
       [503, 503],
@@ -174,7 +178,7 @@ describe('correlation of Bookinfo chains', () => {
   });
 
   it('shares one frozen workload ref between trees that name the same pod', () => {
-    const [a, b] = correlateLines([...bookinfoRequest('s1', 'v2'), ...bookinfoRequest('s2', 'v2')].map(captured));
+    const [a, b] = correlateLines([...bookinfoRequest('s1', 'v2'), ...bookinfoRequest('s2', 'v2')]);
     expect(a!.hops[0]!.from).toBe(b!.hops[0]!.from);
     expect(Object.isFrozen(a!.hops[0]!.to)).toBe(true);
   });
@@ -183,7 +187,7 @@ describe('correlation of Bookinfo chains', () => {
     const lines = bookinfoRequest('req-half', 'v3', { subset: true });
     // Only the client side of productpage → reviews, and nothing from reviews-v3 before: resolve via cluster subset.
     const outOnly = lines.filter((l) => !(l.source.workload === 'reviews-v3' && l.line.includes('inbound|')));
-    const [t] = correlateLines(outOnly.map(captured));
+    const [t] = correlateLines(outOnly);
     const h = t!.hops.find((x) => x.from.workload === 'productpage-v1' && x.to.app === 'reviews')!;
     // reviews-v3's pod IP is known from its outbound line to ratings, so the host maps to the pod.
     expect(h.to).toMatchObject({ workload: 'reviews-v3', version: 'v3' });
@@ -193,7 +197,7 @@ describe('correlation of Bookinfo chains', () => {
 
   it('resolves a subset cluster to service+version when the pod was never seen', () => {
     const lines = bookinfoRequest('req-sub', 'v1', { subset: true }).filter((l) => l.source.workload !== 'reviews-v1');
-    const [t] = correlateLines(lines.map(captured));
+    const [t] = correlateLines(lines);
     const h = t!.hops.find((x) => x.to.app === 'reviews')!;
     expect(h.to).toMatchObject({ workload: 'reviews-v1', app: 'reviews', version: 'v1', namespace: 'default' });
   });
@@ -201,14 +205,14 @@ describe('correlation of Bookinfo chains', () => {
   it('marks mirrored requests (authority ending in -shadow)', () => {
     const lines = hopLines(PODS.productpage!, PODS.details!, { service: 'details', path: '/details/0', requestId: 'm1', start: new Date(), receivedAt: 1 });
     const shadow = lines.map((l) => ({ ...l, line: l.line.replace('"details:9080"', '"details-shadow:9080"') }));
-    const [t] = correlateLines(shadow.map(captured));
+    const [t] = correlateLines(shadow);
     expect(t!.hops[0]!.mirror).toBe(true);
   });
 
   it('settles quiet requests, caps pending ones, and attaches known users', () => {
     const c = new Correlator({ settleMs: 100, maxPending: 3 });
     c.noteUser('a', 'jason');
-    for (const l of bookinfoRequest('a', 'v2', { receivedAt: 1000 })) c.add(captured(l));
+    for (const l of bookinfoRequest('a', 'v2', { receivedAt: 1000 })) c.add(lineChunk(l));
     expect(c.takeDirty().map((t) => [t.requestId, t.user])).toEqual([['a', 'jason']]);
     const done: RequestTree[] = [];
     expect(c.settle(1050, (t) => done.push(t))).toBe(0);
@@ -216,7 +220,7 @@ describe('correlation of Bookinfo chains', () => {
     expect(done.map((t) => t.requestId)).toEqual(['a']);
     expect(done[0]!.complete).toBe(true);
     const evicted = [] as string[];
-    for (const id of ['b', 'c', 'd', 'e']) for (const l of bookinfoRequest(id, 'v1', { receivedAt: 2000 })) evicted.push(...c.add(captured(l)).map((t) => t.requestId));
+    for (const id of ['b', 'c', 'd', 'e']) for (const l of bookinfoRequest(id, 'v1', { receivedAt: 2000 })) evicted.push(...c.add(lineChunk(l)).map((t) => t.requestId));
     expect(evicted).toEqual(['b']);
     expect(c.pendingCount).toBe(3);
   });
@@ -224,7 +228,7 @@ describe('correlation of Bookinfo chains', () => {
 
 describe('pending lines held as bytes', () => {
   it('builds trees whose lines read exactly as received, UTF-8 and CRLF included', () => {
-    const lines = bookinfoRequest('utf8-req', 'v2', { receivedAt: 1000 }).map(captured);
+    const lines = bookinfoRequest('utf8-req', 'v2', { receivedAt: 1000 });
     lines[0] = { ...lines[0]!, line: `${lines[0]!.line.replace('"Mozilla/5.0"', '"Mozilla/5.0 (한국어)"')}\r` };
     const [t] = correlateLines(lines);
     const texts = t!.hops.flatMap((h) => [h.outboundLine, h.inboundLine]).filter((l) => l !== undefined);
@@ -233,9 +237,9 @@ describe('pending lines held as bytes', () => {
   });
 
   it('groups lines by a request id with non-ASCII characters, whether the rest of the line is ASCII or not', () => {
-    const lines = bookinfoRequest('utf8-req', 'v2', { receivedAt: 1000 }).map((l) => ({ ...captured(l), line: l.line.replace('"utf8-req"', '"réq-한국"') }));
+    const lines = bookinfoRequest('utf8-req', 'v2', { receivedAt: 1000 }).map((l) => ({ ...l, line: l.line.replace('"utf8-req"', '"réq-한국"') }));
     lines[1] = { ...lines[1]!, line: lines[1]!.line.replace('"Mozilla/5.0"', '"Mozilla/5.0 (한국어)"') };
-    const trees = correlateLines([...lines, ...bookinfoRequest('ascii-req', 'v1', { receivedAt: 1000 }).map(captured)]);
+    const trees = correlateLines([...lines, ...bookinfoRequest('ascii-req', 'v1', { receivedAt: 1000 })]);
     expect(trees.map((t) => [t.requestId, t.hops.length])).toEqual([
       ['réq-한국', 4],
       ['ascii-req', 3],
@@ -243,38 +247,61 @@ describe('pending lines held as bytes', () => {
   });
 
   it('when the bytes held reach their bound, completes the oldest requests first, whole', () => {
-    // Two 1 MiB pages, and each line padded to ~100 KB: a page takes eight such lines (room for
-    // three bytes a character is kept free), the eight lines of one request here.
+    // Two 1 MiB pages, and each line padded to ~130 KB: a page takes eight such lines, the eight
+    // lines of one request here.
     const c = new Correlator({ maxPendingMiB: 2 });
-    const pad = (l: AccessLogLine): CapturedLine => ({ ...captured(l), line: l.line.replace('"Mozilla/5.0"', `"${'m'.repeat(100_000)}"`) });
     const early: string[] = [];
-    for (const id of ['r1', 'r2', 'r3', 'r4']) for (const l of bookinfoRequest(id, 'v2', { receivedAt: 1000 })) early.push(...c.add(pad(l)).map((t) => `${t.requestId}:${t.hops.length}`));
+    for (const id of ['r1', 'r2', 'r3', 'r4']) for (const l of bookinfoRequest(id, 'v2', { receivedAt: 1000 })) early.push(...c.add(lineChunk(pad(l))).map((t) => `${t.requestId}:${t.hops.length}`));
     // r3 needs a page: r1 is completed, whole; then r4 needs one and r2 goes.
     expect(early).toEqual(['r1:4', 'r2:4']);
-    expect(c.drain().map((t) => `${t.requestId}:${t.hops.length}:${t.hops.every((h) => (h.outboundLine ?? h.inboundLine)!.includes('m'.repeat(100_000)))}`)).toEqual(['r3:4:true', 'r4:4:true']);
+    expect(c.drain().map((t) => `${t.requestId}:${t.hops.length}:${t.hops.every((h) => (h.outboundLine ?? h.inboundLine)!.includes(PAD))}`)).toEqual(['r3:4:true', 'r4:4:true']);
   });
 
-  it('a line that does not parse completes nothing to make room for itself', () => {
-    const c = new Correlator({ maxPendingMiB: 1 });
-    const pad = (l: AccessLogLine): CapturedLine => ({ ...captured(l), line: l.line.replace('"Mozilla/5.0"', `"${'m'.repeat(100_000)}"`) });
-    for (const l of bookinfoRequest('r1', 'v2', { receivedAt: 1000 })) expect(c.add(pad(l))).toEqual([]);
+  it('a line that does not parse is reported and left; requests completed to make room for it come back', () => {
+    const unparsed: string[] = [];
+    const c = new Correlator({ maxPendingMiB: 1, onUnparsed: (err, line) => unparsed.push(`${err.message} in ${line.length} characters`) });
+    for (const l of bookinfoRequest('r1', 'v2', { receivedAt: 1000 })) expect(c.add(lineChunk(pad(l)))).toEqual([]);
     const broken = pad(bookinfoRequest('r2', 'v2')[0]!);
-    expect(() => c.add({ ...broken, line: broken.line.replace(/" 200 /, '" two-hundred ') })).toThrow(/responseCode is not a number/);
-    expect(c.pendingCount).toBe(1);
-    // The next line that parses does: r1 comes back whole.
-    expect(c.add(broken).map((t) => `${t.requestId}:${t.hops.length}`)).toEqual(['r1:4']);
+    // The page is full: r1 completes so that the line can be staged, and comes back whole.
+    expect(c.add(lineChunk({ ...broken, line: broken.line.replace(/" 200 /, '" two-hundred ') })).map((t) => `${t.requestId}:${t.hops.length}`)).toEqual(['r1:4']);
+    // The line is shown cut short in the diagnostics.
+    expect(unparsed).toEqual(['responseCode is not a number: "two-hundred" in 1024 characters']);
+    expect(c.pendingCount).toBe(0);
+    for (const l of bookinfoRequest('r2', 'v2')) c.add(lineChunk(l));
+    expect(c.drain().map((t) => `${t.requestId}:${t.hops.length}`)).toEqual(['r2:4']);
   });
 
-  it('rejects a line too long to hold, as a parse error, and goes on', () => {
-    const c = new Correlator();
-    expect(() => c.add({ ...captured(bookinfoRequest('long', 'v1')[0]!), line: 'x'.repeat(400_000) })).toThrow(/longer than/);
-    for (const l of bookinfoRequest('after', 'v2')) c.add(captured(l));
+  it('rejects a line too long to hold, as a parse error, and goes on with the rest of its chunk', () => {
+    const unparsed: string[] = [];
+    const c = new Correlator({ onUnparsed: (err) => unparsed.push(err.message) });
+    const lines = bookinfoRequest('after', 'v2');
+    const chunk = lineChunk(lines[0]!);
+    const long = Buffer.concat([Buffer.from(chunk.bytes), Buffer.alloc(MAX_LINE_BYTES + 1, 'x'), Buffer.from('\n'), ...lines.slice(1).map((l) => Buffer.from(`${l.line}\n`))]);
+    c.add({ ...chunk, bytes: long });
+    expect(unparsed).toEqual([`longer than ${MAX_LINE_BYTES} bytes`]);
     expect(c.drain()[0]!.hops).toHaveLength(4);
+  });
+
+  it('takes a chunk of many lines, larger than a piece staged at once, with or without a last newline, CRLF or blank lines', () => {
+    const lines = Array.from({ length: 400 }, (_, i) => bookinfoRequest(`many-${i}`, 'v2', { receivedAt: 1000 })).flat();
+    // As received: a line keeps a \r before its newline (the parser ignores it).
+    const received = lines.map((l, i) => (i % 7 === 0 ? `${l.line}\r` : l.line));
+    const text = received.map((l, i) => (i % 7 === 0 ? `${l}\n\n` : `${l}\n`)).join('').replace(/\n$/, '');
+    expect(Buffer.byteLength(text)).toBeGreaterThan(3 * 64 * 1024);
+    const unparsed: string[] = [];
+    // Lines of many pods in one chunk: each keeps the source of its chunk here, which pairing does not need.
+    const c = new Correlator({ onUnparsed: (err) => unparsed.push(err.message) });
+    c.add({ source: lines[0]!.source, bytes: Buffer.from(text), receivedAt: 1000 });
+    expect(unparsed).toEqual([]);
+    const trees = c.drain();
+    expect(trees).toHaveLength(400);
+    const texts = trees.flatMap((t) => t.hops.flatMap((h) => [h.outboundLine, h.inboundLine])).filter((l) => l !== undefined);
+    expect(texts.sort()).toEqual(received.sort());
   });
 });
 
 describe('flow tail', () => {
-  const [t] = correlateLines(bookinfoRequest('r', 'v2', { ratingsStatus: 503, ratingsFlags: 'FI' }).map(captured));
+  const [t] = correlateLines(bookinfoRequest('r', 'v2', { ratingsStatus: 503, ratingsFlags: 'FI' }));
   const tree = { ...t!, user: 'jason' };
   it('formats the chain, status, time and user, one line per hop', () => {
     const text = formatFlowLine(tree, { color: false });
@@ -296,7 +323,7 @@ describe('mirror copies', () => {
   const v1 = { namespace: 'default', pod: 'httpbin-v1-7d4c', workload: 'httpbin-v1', app: 'httpbin', version: 'v1', kind: 'sidecar' as const, podIP: '10.244.0.30' };
   const v2 = { namespace: 'default', pod: 'httpbin-v2-6f9b', workload: 'httpbin-v2', app: 'httpbin', version: 'v2', kind: 'sidecar' as const, podIP: '10.244.0.31' };
   const id = 'bad21e48-d757-4482-906f-2a8814447e73';
-  const at = (src: CapturedLine['source'], line: string, receivedAt: number): CapturedLine => ({ line, source: src, receivedAt });
+  const at = (src: AccessLogLine['source'], line: string, receivedAt: number): AccessLogLine => ({ line, source: src, receivedAt });
   // Istio 1.28+ (no -shadow suffix): the client's access log has only the primary call.
   const clientPrimary = `[2026-11-25T08:12:09.397Z] "GET /headers HTTP/1.1" 200 - via_upstream - "-" 0 321 2 2 "-" "curl/8.16.0" "${id}" "httpbin:8000" "10.244.0.30:80" outbound|8000|v1|httpbin.default.svc.cluster.local 10.244.0.29:32772 10.96.193.133:8000 10.244.0.29:32769 - default`;
   const v1In = `[2026-11-25T08:12:09.397Z] "GET /headers HTTP/1.1" 200 - via_upstream - "-" 0 321 1 1 "-" "curl/8.16.0" "${id}" "httpbin:8000" "10.244.0.30:80" inbound|80|| 127.0.0.6:32773 10.244.0.30:80 10.244.0.29:32772 outbound_.8000_.v1_.httpbin.default.svc.cluster.local default`;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../main/core/index.ts';
 import { ApiError } from '../../main/core/api/errors.ts';
-import { MAX_LINE_CHARS } from '../../main/core/capture/line-store.ts';
+import { MAX_LINE_BYTES } from '../../main/core/capture/line-store.ts';
 import { parseAccessLog } from '../../main/core/capture/parser.ts';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
@@ -36,7 +36,7 @@ describe('capture.parseLines', () => {
   });
 
   it('refuses lines longer than capture keeps, and more lines than a request has', async () => {
-    await expect(call('capture.parseLines', { lines: ['x'.repeat(MAX_LINE_CHARS + 1)] })).rejects.toBeInstanceOf(ApiError);
+    await expect(call('capture.parseLines', { lines: ['x'.repeat(MAX_LINE_BYTES + 1)] })).rejects.toBeInstanceOf(ApiError);
     await expect(call('capture.parseLines', { lines: Array.from({ length: 513 }, () => 'x') })).rejects.toBeInstanceOf(ApiError);
   });
 });

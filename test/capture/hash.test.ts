@@ -1,25 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { asciiBytes, hashBytes, hashString, sameAscii, sameBytes } from '../../main/core/capture/hash.ts';
+import { hashBytes, hashString, sameBytes, sameUtf8, utf8View } from '../../main/core/capture/hash.ts';
 
 describe('key hashes', () => {
-  it('hash an ASCII key alike from its string and from its bytes anywhere in a line, whatever its length', () => {
+  it('hash a key alike from its string and from its UTF-8 bytes anywhere in a line, whatever its length', () => {
     const line = new Uint8Array(256);
     const view = new DataView(line.buffer);
-    for (let n = 0; n <= 60; n++) {
-      const key = 'outbound|9080|v2|reviews.default.svc.cluster.local-0123456789'.slice(0, n);
-      for (const at of [0, 1, 2, 3, 7]) {
-        line.fill(0x7e);
-        new TextEncoder().encodeInto(key, line.subarray(at));
-        expect(hashBytes(view, at, at + n), `${n} bytes at ${at}`).toBe(hashString(key));
-        expect(sameAscii(key, line, at, at + n)).toBe(true);
-        expect(sameBytes(asciiBytes(key)!, 0, view, at, n)).toBe(true);
+    for (const whole of ['outbound|9080|v2|reviews.default.svc.cluster.local-0123456789', 'rëviews-요청-0b5d-9d74-4a2c-8c51-2f6e0e7b3a10-😀']) {
+      for (let n = 0; n <= whole.length; n++) {
+        const key = whole.slice(0, n);
+        const bytes = Buffer.byteLength(key);
+        for (const at of [0, 1, 2, 3, 7]) {
+          line.fill(0x7e);
+          new TextEncoder().encodeInto(key, line.subarray(at));
+          expect(hashBytes(view, at, at + bytes), `${n} characters at ${at}`).toBe(hashString(key));
+          expect(sameUtf8(key, view, at, at + bytes)).toBe(true);
+          expect(sameUtf8(key, view, at, at + bytes + 1)).toBe(false);
+          expect(sameBytes(utf8View(key), 0, view, at, bytes)).toBe(true);
+        }
       }
     }
+    expect(sameUtf8('rëviews', utf8View('rëviewz'), 0, 8)).toBe(false);
+    expect(sameUtf8('reviews', utf8View('reviewz'), 0, 7)).toBe(false);
   });
 
   it('compare bytes in words and the tail alike: a difference anywhere is found', () => {
     const key = 'outbound|9080|v2|reviews.default.svc.cluster.local';
-    const a = asciiBytes(key)!;
+    const a = utf8View(key);
     for (let n = 0; n <= key.length; n++) {
       for (let k = 0; k < n; k++) {
         const b = new Uint8Array(key.length + 3);
@@ -28,7 +34,6 @@ describe('key hashes', () => {
         expect(sameBytes(a, 0, new DataView(b.buffer), 3, n), `${n} bytes, byte ${k} differs`).toBe(false);
       }
     }
-    expect(asciiBytes('rëviews')).toBeNull();
   });
 
   it('spread keys that differ in any one byte over the low bits a table indexes by', () => {

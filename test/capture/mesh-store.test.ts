@@ -1,5 +1,6 @@
 // The Mesh view's store (renderer/views/mesh/store.ts) is plain TypeScript: tested here in Node.
 import { describe, expect, it, vi } from 'vitest';
+import { lineChunk } from '../../main/core/backend/access-log.ts';
 import { correlateLines, Correlator } from '../../main/core/capture/correlate.ts';
 import { MAX_MARKERS, MeshStore, badgesFor } from '../../renderer/views/mesh/store.ts';
 import { VIEW_TREES } from '../../main/core/capture/types.ts';
@@ -28,9 +29,9 @@ describe('MeshStore', () => {
     const c = new Correlator({ settleMs: 10 });
     const s = new MeshStore();
     const lines = bookinfoRequest('x', 'v3');
-    for (const l of lines.slice(0, 5)) c.add({ line: l.line, source: l.source, receivedAt: 1 });
+    for (const l of lines.slice(0, 5)) c.add(lineChunk({ ...l, receivedAt: 1 }));
     s.applyRequests(c.takeDirty());
-    for (const l of lines.slice(5)) c.add({ line: l.line, source: l.source, receivedAt: 1 });
+    for (const l of lines.slice(5)) c.add(lineChunk({ ...l, receivedAt: 1 }));
     s.applyRequests(c.takeDirty());
     const done: RequestTree[] = [];
     c.settle(1_000, (t) => done.push(t));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AccessLogLine } from '../../main/core/backend/types.ts';
+import type { AccessLogSource } from '../../main/core/backend/types.ts';
 import { NONE, PendingRequests } from '../../main/core/capture/pending.ts';
 
-const source = (pod: string): AccessLogLine['source'] => ({ namespace: 'default', pod, workload: pod, kind: 'sidecar' });
+const source = (pod: string): AccessLogSource => ({ namespace: 'default', pod, workload: pod, kind: 'sidecar' });
 
 function inOrder(p: PendingRequests): number[] {
   const out: number[] = [];
@@ -64,14 +64,14 @@ describe('pending requests in typed arrays', () => {
     expect(p.size).toBe(1);
   });
 
-  it('finds requests by id, as a string and as bytes, through opening and closing in any order', () => {
+  it('finds requests by id (ASCII or not), as a string and as bytes, through opening and closing in any order', () => {
     // A model (a Map) against the table: random ids opened and closed in a seeded random order,
     // enough of them that probe sequences run into each other and removals move entries back.
     const p = new PendingRequests();
     const model = new Map<string, number>();
     let seed = 7;
     const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const ids = Array.from({ length: 3_000 }, (_, i) => (i % 7 === 0 ? `tcp-${i}` : `${Math.floor(random() * 1e12).toString(16)}-${i}`));
+    const ids = Array.from({ length: 3_000 }, (_, i) => (i % 7 === 0 ? `tcp-${i}` : i % 11 === 0 ? `요청-${i}` : `${Math.floor(random() * 1e12).toString(16)}-${i}`));
     // As in the line store: each id's bytes where its first line was written (odd ones opened from
     // a string alone), and each new line's id at the end.
     const pool = new Uint8Array(ids.length * 64 + 64);
@@ -85,9 +85,10 @@ describe('pending requests in typed arrays', () => {
       const s = model.get(id);
       expect(p.slotOf(id)).toBe(s ?? NONE);
       pool.fill(0, line);
-      pool.set(Buffer.from(id), line + (step % 4));
-      expect(p.slotOfBytes(pool, view, line + (step % 4), line + (step % 4) + id.length)).toBe(s ?? NONE);
-      if (s === undefined) model.set(id, p.open(id, step, i % 2 === 0 ? home(i) : NONE));
+      const bytes = Buffer.from(id);
+      pool.set(bytes, line + (step % 4));
+      expect(p.slotOfBytes(view, line + (step % 4), line + (step % 4) + bytes.length)).toBe(s ?? NONE);
+      if (s === undefined) model.set(id, i % 2 === 0 ? p.open(id, step, home(i), bytes.length) : p.open(id, step));
       else if (random() < 0.6) {
         p.close(s);
         model.delete(id);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AccessLogLine, MeshBackend, TrafficRequest } from '../../main/core/backend/types.ts';
+import { lineChunk } from '../../main/core/backend/access-log.ts';
+import type { AccessLogChunk, AccessLogLine, MeshBackend, TrafficRequest } from '../../main/core/backend/types.ts';
 import { EventBus } from '../../main/core/events.ts';
 import { CaptureService } from '../../main/core/capture/service.ts';
 import { collectRequests } from '../../main/core/capture/collect.ts';
@@ -8,16 +9,16 @@ import { bookinfoRequest } from './bookinfo-lines.ts';
 
 /** A backend that emits Bookinfo lines for each request it is asked to send. */
 function fakeBackend(kind: 'sandbox' | 'cluster' = 'sandbox', delayMs = 0) {
-  const listeners = new Set<(l: AccessLogLine) => void>();
+  const listeners = new Set<(c: AccessLogChunk) => void>();
   let n = 0;
   const b = {
     kind,
-    onAccessLog(fn: (l: AccessLogLine) => void) {
+    onAccessLog(fn: (c: AccessLogChunk) => void) {
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
     emit(l: AccessLogLine) {
-      for (const fn of listeners) fn(l);
+      for (const fn of listeners) fn(lineChunk(l));
     },
     async sendTraffic(req: TrafficRequest) {
       const responses = [];

@@ -1,7 +1,8 @@
 // The sandbox behind the MeshBackend interface, and the data consistency a real mesh has.
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../main/core/api/errors.ts';
-import type { AccessLogLine } from '../../main/core/backend/types.ts';
+import { linesOf } from '../../main/core/backend/access-log.ts';
+import type { AccessLogLine, AccessLogSource } from '../../main/core/backend/types.ts';
 import { SandboxBackend } from '../../main/core/sandbox/backend.ts';
 import { docsOf, meshWith, productpage } from './helpers.ts';
 
@@ -43,7 +44,7 @@ describe('SandboxBackend', () => {
   it('sendTraffic answers with the page view and streams access-log lines of every proxy', async () => {
     const b = new SandboxBackend({ seed: 1, timeScale: 0 });
     const lines: AccessLogLine[] = [];
-    b.onAccessLog((l) => lines.push(l));
+    b.onAccessLog((c) => lines.push(...linesOf(c)));
     const res = await b.sendTraffic({ from: 'curl', method: 'GET', url: 'http://productpage:9080/productpage', headers: {}, count: 3, concurrency: 1, qps: 0 });
     expect(res.responses).toHaveLength(3);
     expect(res.responses[0]).toMatchObject({ status: 200, view: { reviews: 'ok', details: 'ok' } });
@@ -51,7 +52,7 @@ describe('SandboxBackend', () => {
     expect(new Set(lines.map((l) => l.source.workload))).toEqual(expect.objectContaining({}));
     expect(lines.some((l) => l.source.workload === 'curl' && l.line.includes('outbound|9080||productpage.default.svc.cluster.local'))).toBe(true);
     // One source object per pod, as a pod's log stream tags its lines.
-    const byPod = new Map<string, Set<AccessLogLine['source']>>();
+    const byPod = new Map<string, Set<AccessLogSource>>();
     for (const l of lines) byPod.set(l.source.pod, (byPod.get(l.source.pod) ?? new Set()).add(l.source));
     expect([...byPod.values()].map((s) => s.size)).toEqual([...byPod.keys()].map(() => 1));
     expect(Object.isFrozen(lines[0]!.source)).toBe(true);

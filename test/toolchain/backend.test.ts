@@ -5,6 +5,7 @@ import path from 'node:path';
 import type http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClusterBackend } from '../../main/core/cluster/backend.ts';
+import { linesOf } from '../../main/core/backend/access-log.ts';
 import type { AccessLogLine, MeshBackend } from '../../main/core/backend/types.ts';
 import type { CoreContext } from '../../main/core/context.ts';
 import { ApiError } from '../../main/core/api/errors.ts';
@@ -74,7 +75,7 @@ describe('cluster backend', () => {
 
   it('follows istio-proxy of every injected pod, including ones that appear later; only access-log lines', async () => {
     const lines: AccessLogLine[] = [];
-    const stop = backend.onAccessLog((l) => lines.push(l));
+    const stop = backend.onAccessLog((c) => lines.push(...linesOf(c)));
     await waitUntil(() => lines.length === 1, 10_000);
     expect(lines[0].source).toEqual({ namespace: 'default', pod: 'productpage-v1-6987489c74-lpkgl', workload: 'productpage-v1', app: 'productpage', version: 'v1', kind: 'sidecar', podIP: '10.244.0.9' });
     expect(lines[0].line).toMatch(/^\[2026-11-24T10:00:00\.120Z\] "GET \/reviews\/0/);

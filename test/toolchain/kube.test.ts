@@ -266,8 +266,8 @@ describe('pod logs', () => {
     });
     const got: string[] = [];
     const ac = new AbortController();
-    await kube().followLogs('default', 'productpage-v1-abc', 'istio-proxy', (l) => {
-      got.push(l.text);
+    await kube().followLogs('default', 'productpage-v1-abc', 'istio-proxy', (lines) => {
+      got.push(...Buffer.from(lines).toString().split('\n').slice(0, -1));
       if (got.length === 3) setTimeout(() => ac.abort(), 100);
     }, { signal: ac.signal, retryMs: 20 });
     expect(got).toEqual(['[a] first', '[b] second', '[c] third']);

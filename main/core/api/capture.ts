@@ -1,7 +1,7 @@
 // The capture part of the contract: live request trees and per-edge numbers from the proxies'
 // access logs. Owned by the capture module; see main/core/api/contract.ts.
 import { z } from 'zod';
-import { MAX_LINE_CHARS } from '../capture/line-store.ts';
+import { MAX_LINE_BYTES } from '../capture/line-store.ts';
 import type { AccessLogEntry } from '../capture/types.ts';
 import { Empty, Ok, method, type EventTable, type MethodTable } from './define.ts';
 
@@ -140,7 +140,7 @@ export const captureMethods = {
   'capture.diagnostics': method('Lines received, lines that did not parse, and request→view latency', Empty, CaptureDiagnosticsSchema),
   'capture.parseLines': method(
     "The fields of access-log lines (a request's hops, as its tree carries them); null for a line that does not parse",
-    z.object({ lines: z.array(z.string().max(MAX_LINE_CHARS)).max(512) }).strict(),
+    z.object({ lines: z.array(z.string().max(MAX_LINE_BYTES)).max(512) }).strict(),
     z.object({ entries: z.array(AccessLogEntrySchema.nullable()) }),
   ),
   'capture.clear': method('Forget captured requests and numbers', Empty, Ok),

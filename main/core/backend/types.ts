@@ -99,19 +99,33 @@ export interface TrafficResult {
   responses: TrafficResponse[];
 }
 
-/** One raw access-log line from a proxy, tagged with where it came from. */
+/** The proxy access-log lines come from. */
+export interface AccessLogSource {
+  namespace: string;
+  pod: string;
+  workload: string;
+  app?: string;
+  version?: string;
+  kind: 'sidecar' | 'gateway';
+  podIP?: string;
+}
+
+/**
+ * Access-log lines of one proxy as they arrived: UTF-8 bytes, one line per `\n` (the last may lack
+ * it). Capture copies them as they are into its own store (line-store.ts): no string per line.
+ * Nobody changes `bytes` after handing the chunk on.
+ */
+export interface AccessLogChunk {
+  source: AccessLogSource;
+  bytes: Uint8Array;
+  /** Wall-clock ms when the lines were received by Meshwalk (for latency measurement). */
+  receivedAt: number;
+}
+
+/** One access-log line as text (lab checks, replays, tests): access-log.ts turns it into a chunk. */
 export interface AccessLogLine {
-  source: {
-    namespace: string;
-    pod: string;
-    workload: string;
-    app?: string;
-    version?: string;
-    kind: 'sidecar' | 'gateway';
-    podIP?: string;
-  };
+  source: AccessLogSource;
   line: string;
-  /** Wall-clock ms when the line was received by Meshwalk (for latency measurement). */
   receivedAt: number;
 }
 
@@ -155,7 +169,7 @@ export interface MeshBackend {
   waitFor(cond: WaitCondition, signal?: AbortSignal): Promise<WaitResult>;
   sendTraffic(req: TrafficRequest, signal?: AbortSignal): Promise<TrafficResult>;
   /** Subscribe to access-log lines of every proxy in the lab namespaces. Returns unsubscribe. */
-  onAccessLog(listener: (line: AccessLogLine) => void): () => void;
+  onAccessLog(listener: (chunk: AccessLogChunk) => void): () => void;
   pods(namespace?: string): Promise<PodInfo[]>;
   proxyConfig(pod: { namespace: string; name: string }): Promise<ProxyConfigDump>;
   /** The pod's nat table in iptables-save syntax (istio-init's log on a cluster). */

@@ -25,9 +25,9 @@ export async function collectRequests(backend: MeshBackend, during: () => Promis
   const maxWaitMs = opts.maxWaitMs ?? d.maxWaitMs;
   const pipeline = new CapturePipeline({ maxPending: 100_000 });
   let lastLineAt = Date.now();
-  const unsubscribe = backend.onAccessLog((l) => {
+  const unsubscribe = backend.onAccessLog((chunk) => {
     lastLineAt = Date.now();
-    pipeline.ingest(l);
+    pipeline.ingest(chunk);
   });
   try {
     await during();

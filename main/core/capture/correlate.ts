@@ -12,21 +12,13 @@
 // counted; only then, and only for the trees wanted (treeBudget), are the fields sliced into a
 // tree. Building allocates little: workload refs are shared between trees (frozen), a request's
 // lines are paired through reused index arrays, and hops have one fixed shape.
-import type { AccessLogLine } from '../backend/types.ts';
-import { LineStore, MAX_LINE_CHARS } from './line-store.ts';
+import { lineChunk } from '../backend/access-log.ts';
+import type { AccessLogChunk, AccessLogLine, AccessLogSource } from '../backend/types.ts';
+import { LineStore, MAX_LINE_BYTES } from './line-store.ts';
 import { NONE, PendingRequests } from './pending.ts';
-import { AccessLogParseError, durationAt, flagList, HOP_SLOTS, HopField, hopFieldsAt, isJsonAt, keepHopOffsets, lastDownstreamLocalAddress, responseCodeAt, scanAccessLog, scanAccessLogBytes, type AccessLogKey, type HopFields, type HopFieldSlot } from './parser.ts';
+import { AccessLogParseError, durationAt, flagList, HOP_SLOTS, HopField, hopFieldsAt, isJsonAt, keepHopOffsets, lastDownstreamLocalAddress, responseCodeAt, scanAccessLogBytes, type AccessLogKey, type HopFields, type HopFieldSlot } from './parser.ts';
 import type { HopNumbers } from './aggregate.ts';
 import type { Hop, RequestTree, UpstreamCluster, WorkloadRef } from './types.ts';
-
-export type LineSource = AccessLogLine['source'];
-
-export interface CapturedLine {
-  /** The access-log line as the proxy wrote it. */
-  line: string;
-  source: LineSource;
-  receivedAt: number;
-}
 
 
 export interface CorrelatorOptions {
@@ -40,9 +32,29 @@ export interface CorrelatorOptions {
   maxPendingMiB?: number;
   /** Counts each hop of every completed request (mirror copies excluded), whether or not its tree is built. */
   onHop?: (h: HopNumbers, atMs: number) => void;
+  /** Each line that parses: its key (valid during the call) and when its chunk arrived. */
+  onLine?: (key: AccessLogKey, receivedAt: number) => void;
+  /** Each line that does not parse (the line is dropped). */
+  onUnparsed?: (error: AccessLogParseError, line: string, chunk: AccessLogChunk) => void;
 }
 
 const MAX_LINES_PER_REQUEST = 256;
+/** Bytes of a chunk staged at once (a longer line alone, up to MAX_LINE_BYTES): what a socket read delivers. */
+const PIECE = 64 * 1024;
+const NEWLINE = 10;
+
+/**
+ * The end of the whole lines from `from` that make a piece (at most PIECE bytes, or one longer
+ * line); -1 when the line at `from` is longer than MAX_LINE_BYTES.
+ */
+function pieceEnd(b: Uint8Array, from: number, end: number): number {
+  if (end - from <= PIECE) return end;
+  const nl = b.lastIndexOf(NEWLINE, from + PIECE - 1);
+  if (nl >= from) return nl + 1;
+  const first = b.indexOf(NEWLINE, from + PIECE);
+  const lineEnd = first === -1 ? end : first + 1;
+  return lineEnd - from <= MAX_LINE_BYTES ? lineEnd : -1;
+}
 /** Returned by add() when nothing was evicted (nearly always): no array per line. */
 const NO_TREES: RequestTree[] = [];
 /** Pairing marks of an inbound line: no client line found, or a mirror copy (no client line by design). */
@@ -156,13 +168,13 @@ function sortBy(xs: number[], n: number, keys: Float64Array): void {
  * consumer can change them for the others. Bounded: a pod's entry goes when the cap is reached.
  */
 class WorkloadRefs {
-  private readonly byPod = new Map<string, { source: LineSource; byService: Map<string | null, WorkloadRef> }>();
+  private readonly byPod = new Map<string, { source: AccessLogSource; byService: Map<string | null, WorkloadRef> }>();
   private readonly named = new Map<string, WorkloadRef>();
 
   constructor(private readonly max: number) {}
 
   /** The workload behind a proxy, addressed as `service`. */
-  ofPod(s: LineSource, service: string | null = null): WorkloadRef {
+  ofPod(s: AccessLogSource, service: string | null = null): WorkloadRef {
     let e = this.byPod.get(s.pod);
     if (e === undefined || (e.source !== s && !sameWorkload(e.source, s))) {
       e = { source: s, byService: new Map() };
@@ -195,14 +207,14 @@ class WorkloadRefs {
   }
 }
 
-function sameWorkload(a: LineSource, b: LineSource): boolean {
+function sameWorkload(a: AccessLogSource, b: AccessLogSource): boolean {
   return a.namespace === b.namespace && a.workload === b.workload && (a.app ?? null) === (b.app ?? null) && (a.version ?? null) === (b.version ?? null);
 }
 
 /** A line of the request being worked out: its parsed fields, for a JSON line (it has no offsets) or a tree being built. */
 interface ParsedLine {
   line: string;
-  source: LineSource;
+  source: AccessLogSource;
   entry: HopFields;
 }
 
@@ -213,7 +225,7 @@ const FIELD_NAMES = Object.fromEntries(Object.entries(HopField).map(([name, slot
 export class Correlator {
   private readonly pending = new PendingRequests();
   /** Pod IP → the proxy that logged from it (learned from every line's source). */
-  private readonly pods = new Map<string, LineSource>();
+  private readonly pods = new Map<string, AccessLogSource>();
   /** Users the app sent requests for (end-user is not in the access log). */
   private readonly users = new Map<string, string>();
   private readonly refs: WorkloadRefs;
@@ -223,8 +235,8 @@ export class Correlator {
   private readonly store: LineStore;
   private readonly onHop: (h: HopNumbers, atMs: number) => void;
   private tcpSeq = 0;
-  /** The key of the line add() last took. */
-  lastKey: AccessLogKey | null = null;
+  private readonly onLine: (key: AccessLogKey, receivedAt: number) => void;
+  private readonly onUnparsed: (error: AccessLogParseError, line: string, chunk: AccessLogChunk) => void;
   /**
    * Trees still to build for requests that complete; the others are only counted (onHop). Under a
    * flood thousands of requests complete between two batches the capture service sends, and a
@@ -266,6 +278,8 @@ export class Correlator {
     this.refs = new WorkloadRefs(this.maxPods);
     this.store = new LineStore(opts.maxPendingMiB ?? 32);
     this.onHop = opts.onHop ?? (() => undefined);
+    this.onLine = opts.onLine ?? (() => undefined);
+    this.onUnparsed = opts.onUnparsed ?? (() => undefined);
   }
 
   get pendingCount(): number {
@@ -279,53 +293,89 @@ export class Correlator {
   }
 
   /**
-   * Adds one line (TCP lines, which have no request id, get a synthetic one); returns the trees of
-   * requests completed early to make room (the `maxPending` cap, or the line store full), nearly
-   * always none (a shared empty array: nothing allocated per line). Throws AccessLogParseError for
-   * a line that does not parse; `lastKey` is then left as it was.
+   * Adds a chunk's lines (TCP lines, which have no request id, get a synthetic one); returns the
+   * trees of requests completed early to make room (the `maxPending` cap, or the line store full),
+   * nearly always none (a shared empty array: nothing allocated per chunk). A line that does not
+   * parse goes to onUnparsed, and the others are still taken.
    */
-  add(line: CapturedLine): RequestTree[] {
-    if (line.line.length > MAX_LINE_CHARS) throw new AccessLogParseError(`longer than ${MAX_LINE_CHARS} characters`);
+  add(chunk: AccessLogChunk): RequestTree[] {
     let evicted = NO_TREES;
-    let bytes = this.store.stage(line.line);
-    if (bytes < 0) {
-      // Every page holds lines of pending requests: complete the oldest to make room, but only
-      // for a line that parses (a throw here would lose the trees completed for it).
-      scanAccessLog(line.line);
-      do {
+    const b = chunk.bytes;
+    const end = b.length;
+    for (let from = 0; from < end; ) {
+      const to = pieceEnd(b, from, end);
+      if (to < 0) {
+        const nl = b.indexOf(NEWLINE, from);
+        const lineEnd = nl === -1 ? end : nl;
+        this.onUnparsed(new AccessLogParseError(`longer than ${MAX_LINE_BYTES} bytes`), Buffer.from(b.buffer, b.byteOffset + from, Math.min(lineEnd - from, 1024)).toString('utf8'), chunk);
+        from = lineEnd + 1;
+        continue;
+      }
+      let at = this.store.stage(b, from, to);
+      // Every page holds lines of pending requests: complete the oldest to make room.
+      while (at < 0) {
         evicted = this.evictOldest(evicted);
-        bytes = this.store.stage(line.line);
-      } while (bytes < 0);
+        at = this.store.stage(b, from, to);
+      }
+      evicted = this.addStaged(chunk, at, at + to - from, evicted);
+      from = to;
     }
-    const key = scanAccessLogBytes(this.store.stagedArea, this.store.stagedAt, bytes, line.line);
-    this.lastKey = key;
-    this.learnPod(line.source, key);
-    const s = this.slotFor(key, line.receivedAt);
+    return evicted;
+  }
+
+  /** The lines staged at `[at, stop)`, one by one, where they are. */
+  private addStaged(chunk: AccessLogChunk, at: number, stop: number, evicted: RequestTree[]): RequestTree[] {
+    const buf = this.store.buffer;
+    // The last newline bounds the search for each line's end: beyond the piece are old bytes.
+    const lastNewline = buf[stop - 1] === NEWLINE ? stop - 1 : buf.lastIndexOf(NEWLINE, stop - 1);
+    let from = at;
+    for (; from <= lastNewline; ) {
+      const nl = buf.indexOf(NEWLINE, from);
+      evicted = this.addLine(chunk, from, nl, evicted);
+      from = nl + 1;
+    }
+    return from < stop ? this.addLine(chunk, from, stop, evicted) : evicted;
+  }
+
+  /** The staged line at `[from, to)`. */
+  private addLine(chunk: AccessLogChunk, from: number, to: number, evicted: RequestTree[]): RequestTree[] {
+    if (to === from) return evicted;
+    let key: AccessLogKey;
+    try {
+      key = scanAccessLogBytes(this.store.tokenArea, from, to - from);
+    } catch (err) {
+      if (!(err instanceof AccessLogParseError)) throw err;
+      this.onUnparsed(err, this.store.textAt(from, 0, Math.min(to - from, 1024)), chunk);
+      return evicted;
+    }
+    this.onLine(key, chunk.receivedAt);
+    this.learnPod(chunk.source, key);
+    const s = this.slotFor(key, from, chunk.receivedAt);
     if (this.pending.lineCount(s) < MAX_LINES_PER_REQUEST) {
-      const r = this.pending.addLine(s, this.store.keep(), bytes, key.startMs, line.source, key.upstreamCluster);
+      this.store.keep(from);
+      const r = this.pending.addLine(s, from, to - from, key.startMs, chunk.source, key.upstreamCluster);
       keepHopOffsets(this.pending.offsets, r * HOP_SLOTS);
     }
     while (this.pending.size > this.maxPending) evicted = this.evictOldest(evicted);
     return evicted;
   }
 
-  /** The pending request of the staged line (opened now if it is the first), touched. */
-  private slotFor(key: AccessLogKey, at: number): number {
+  /** The pending request of the staged line at `line` (opened now if it is the first), touched. */
+  private slotFor(key: AccessLogKey, line: number, at: number): number {
     const p = this.pending;
     let s: number;
-    let id: string | null = null;
     if (key.requestIdAt < 0) {
-      id = key.requestId ?? `tcp-${++this.tcpSeq}`;
+      const id = key.requestId ?? `tcp-${++this.tcpSeq}`;
       s = p.slotOf(id);
-    } else if (key.ascii) {
-      const from = this.store.stagedAt;
-      s = p.slotOfBytes(this.store.bytes, this.store.view, from + key.requestIdAt, from + key.requestIdEnd);
+      if (s === NONE) return p.open(id, at);
     } else {
-      s = p.slotOf((id = this.store.stagedText(key.requestIdAt, key.requestIdEnd)));
+      const from = line + key.requestIdAt;
+      const to = line + key.requestIdEnd;
+      s = p.slotOfBytes(this.store.view, from, to);
+      // The id as a string of its own, made once per request. A new request's first line is kept
+      // (addLine()), so its id's bytes stay where they are.
+      if (s === NONE) return p.open(this.store.textAt(line, key.requestIdAt, key.requestIdEnd), at, from, to - from);
     }
-    // The id as a string of its own, made once per request: a view of the line would keep its chunk
-    // alive. A new request's first line is kept (add()), so its id's bytes stay where they are.
-    if (s === NONE) return p.open(id ?? this.store.stagedText(key.requestIdAt, key.requestIdEnd), at, id === null ? this.store.stagedAt + key.requestIdAt : NONE);
     p.touch(s, at);
     return s;
   }
@@ -408,7 +458,7 @@ export class Correlator {
     return t;
   }
 
-  private learnPod(s: LineSource, key: AccessLogKey): void {
+  private learnPod(s: AccessLogSource, key: AccessLogKey): void {
     let ip = s.podIP ?? null;
     // An inbound line's downstream local address is the pod's own IP (since 1.10; 127.0.0.1 before).
     if (!ip && key.upstreamCluster?.direction === 'inbound') ip = ipOf(lastDownstreamLocalAddress());
@@ -419,14 +469,14 @@ export class Correlator {
     if (this.pods.size > this.maxPods) this.pods.delete(this.pods.keys().next().value!);
   }
 
-  private podAt(addr: string | null): LineSource | undefined {
+  private podAt(addr: string | null): AccessLogSource | undefined {
     const ip = ipOf(addr);
     return ip === null ? undefined : this.pods.get(ip);
   }
 
   // ---- Fields of line k of the request being worked out ----
 
-  private sourceOf(k: number): LineSource {
+  private sourceOf(k: number): AccessLogSource {
     return this.pending.lineSource(this.rec[k]!);
   }
 
@@ -632,7 +682,7 @@ export class Correlator {
     const bytes = p.lineBytes(r);
     const line = this.store.text(handle, bytes);
     // Checked on arrival (add), which noted where the fields are.
-    const entry = hopFieldsAt(this.store.bytes, handle, bytes, line, p.offsets, r * HOP_SLOTS, p.lineCluster(r));
+    const entry = hopFieldsAt(this.store.tokenArea, handle, bytes, line, p.offsets, r * HOP_SLOTS, p.lineCluster(r));
     return { line, source: p.lineSource(r), entry };
   }
 
@@ -791,10 +841,10 @@ function hop(from: WorkloadRef, to: WorkloadRef, o: ParsedLine | undefined, i: P
   };
 }
 
-/** Correlates a finished batch of lines (tests, lab checks, replays). */
-export function correlateLines(lines: CapturedLine[], users?: Map<string, string>): RequestTree[] {
+/** Correlates a finished batch of lines, each as a chunk of its own (tests, replays); lines that do not parse are left out. */
+export function correlateLines(lines: AccessLogLine[], users?: Map<string, string>): RequestTree[] {
   const c = new Correlator({ maxPending: Number.MAX_SAFE_INTEGER });
   if (users) for (const [id, u] of users) c.noteUser(id, u);
-  for (const l of lines) c.add(l);
+  for (const l of lines) c.add(lineChunk(l));
   return c.drain().sort((a, b) => compareStart(a.startTime, b.startTime));
 }

@@ -2,7 +2,7 @@
 // so that finding what a line names costs no string. MurmurHash3 (32 bits) over little-endian
 // 32-bit words, read four bytes at a time through a DataView: hashing a 50-byte cluster name and
 // comparing it took ~135 ns a byte at a time (FNV-1a, charCodeAt()), ~36 ns in words, and every
-// line looks up two such keys. Over ASCII, the bytes and the string hash alike.
+// line looks up two such keys. A string hashes as its UTF-8 bytes do.
 
 const SEED = 0x9747b28c | 0;
 const C1 = 0xcc9e2d51 | 0;
@@ -44,18 +44,40 @@ export function hashBytes(v: DataView, from: number, to: number): number {
   return finish(h, to - from);
 }
 
-/** The hash of a string: hashBytes() of its bytes when it is ASCII (other strings hash consistently among themselves). */
+const encoder = new TextEncoder();
+
+/** A string's UTF-8 bytes as a DataView. */
+export function utf8View(s: string): DataView {
+  const b = encoder.encode(s);
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The hash of a string: hashBytes() of its UTF-8 bytes, read from its characters when it is ASCII. */
 export function hashString(s: string): number {
   let h = SEED;
   let i = 0;
   const n = s.length;
-  for (; i + 4 <= n; i += 4) h = mixWord(h, s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24));
+  for (; i + 4 <= n; i += 4) {
+    const w = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
+    // A code unit above 127 sets a bit in the top of its byte or beyond it.
+    if ((s.charCodeAt(i) | s.charCodeAt(i + 1) | s.charCodeAt(i + 2) | s.charCodeAt(i + 3)) > 127) return hashUtf8(s);
+    h = mixWord(h, w);
+  }
   if (i < n) {
     let k = 0;
-    for (let sh = 0; i < n; i++, sh += 8) k |= s.charCodeAt(i) << sh;
+    for (let sh = 0; i < n; i++, sh += 8) {
+      const c = s.charCodeAt(i);
+      if (c > 127) return hashUtf8(s);
+      k |= c << sh;
+    }
     h = mixTail(h, k);
   }
   return finish(h, n);
+}
+
+function hashUtf8(s: string): number {
+  const v = utf8View(s);
+  return hashBytes(v, 0, v.byteLength);
 }
 
 /** Whether `a[aFrom..aFrom+n)` and `b[bFrom..bFrom+n)` hold the same bytes. */
@@ -66,20 +88,18 @@ export function sameBytes(a: DataView, aFrom: number, b: DataView, bFrom: number
   return true;
 }
 
-/** Whether the ASCII string `s` is the bytes `b[from..to)`. */
-export function sameAscii(s: string, b: Uint8Array, from: number, to: number): boolean {
-  if (s.length !== to - from) return false;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[from + i]) return false;
-  return true;
-}
-
-/** An ASCII string's bytes (its character codes), for sameBytes(); null for any other string. */
-export function asciiBytes(s: string): DataView | null {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 127) return null;
-    b[i] = c;
-  }
-  return new DataView(b.buffer);
+/** Whether the UTF-8 bytes of `s` are `v[from..to)`. */
+export function sameUtf8(s: string, v: DataView, from: number, to: number): boolean {
+  const n = s.length;
+  if (n === to - from) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) break;
+      if (c !== v.getUint8(from + i)) return false;
+    }
+    if (i === n) return true;
+  } else if (n > to - from) return false; // UTF-8 takes at least a byte per UTF-16 code unit
+  const u = utf8View(s);
+  return u.byteLength === to - from && sameBytes(u, 0, v, from, to - from);
 }

@@ -1,35 +1,27 @@
 // Pending access-log lines, held as UTF-8 bytes in 1 MiB pages outside the JS heap until their
 // request is built. At full speed a line waits for the settle window and the next flush (hundreds
 // of milliseconds): as a string it outlives V8's young generation and is copied into old space,
-// which made garbage collection the largest cost of a busy capture. Here it costs one copy in and
-// one decode out, and the collector never sees it. The pages are in one token area
-// (tokenizer.ts), so a line is split into its fields where it was written.
+// which made garbage collection the largest cost of a busy capture. Lines arrive as bytes, a
+// chunk of them at a time (AccessLogChunk), and are copied in as they came: one copy per chunk,
+// one decode out for a line that is shown, and the collector never sees them. The pages are in
+// one token area (tokenizer.ts), so a line is split into its fields where it was written.
 //
-// A line is written after the previous one ("staged"), checked in place, then kept or dropped. A
-// page is reused once every line kept in it has been released. The store is bounded: when every
-// page holds live lines it reports itself full, and the caller completes its oldest requests.
-// Emptied pages are reused rather than dropped while lines keep coming: a fresh page costs the
-// kernel a page fault per 4 KiB on first write. The area is reserved for every page at once and
-// filled as pages are first used; it cannot give pages back one by one, so once nothing is kept
-// after a burst the whole area goes (trim()).
+// A piece of a chunk is written after the previous one ("staged"), its lines checked in place,
+// then each kept or left. A page is reused once every line kept in it has been released. The
+// store is bounded: when every page holds live lines it reports itself full, and the caller
+// completes its oldest requests. Emptied pages are reused rather than dropped while lines keep
+// coming: a fresh page costs the kernel a page fault per 4 KiB on first write. The area is
+// reserved for every page at once and filled as pages are first used; it cannot give pages back
+// one by one, so once nothing is kept after a burst the whole area goes (trim()).
 import { sameBytes } from './hash.ts';
 import { AREA_START, TokenArea } from './tokenizer.ts';
 
 const PAGE_BITS = 20;
 const PAGE = 1 << PAGE_BITS;
-/** UTF-8 takes at most 3 bytes per UTF-16 code unit: a line this long always fits in a page. */
-export const MAX_LINE_CHARS = Math.floor(PAGE / 3);
+/** The longest line held. */
+export const MAX_LINE_BYTES = PAGE;
 /** Pages an idle store keeps (trim()): beyond them, it gives its area back. */
 const SPARE_PAGES = 3;
-
-/**
- * The UTF-8 methods Buffer's write() and toString() end in, after normalizing their arguments
- * (which took ~10% of a busy capture's CPU). Undocumented, and stable since Node 0.x.
- */
-interface Utf8Buffer extends Buffer {
-  utf8Write(text: string, offset: number): number;
-  utf8Slice(start: number, end: number): string;
-}
 
 /**
  * A kept line's handle is its offset in the area's bytes; page `p` starts at
@@ -41,31 +33,39 @@ export class LineStore {
   private readonly live: number[] = [];
   private readonly free: number[] = [];
   private page = -1;
-  /** Where the next line goes in the current page. */
+  /** Where the next piece goes in the current page. */
   private at = PAGE;
-  private staged = 0;
 
   constructor(private readonly maxPages = 32) {}
 
   /**
-   * Writes `line` (at most MAX_LINE_CHARS long) after the last one, not yet kept: it can be read
-   * in place (stagedArea, stagedAt) and then kept or overwritten by the next stage(). Returns its
-   * byte length, or -1 when every page holds live lines: release some and try again.
+   * Copies `src[from, to)` (at most a page: whole lines) after the last piece, in one page. Its
+   * lines can then be read in place and each kept (keep()); what is not kept is overwritten once
+   * the page is reused. Returns where the bytes start, or -1 when every page holds live lines:
+   * release some and try again.
    */
-  stage(line: string): number {
-    if (this.at + line.length * 3 > PAGE && !this.nextPage()) return -1;
-    this.staged = (this.area!.buffer as Utf8Buffer).utf8Write(line, this.stagedAt);
-    return this.staged;
+  stage(src: Uint8Array, from: number, to: number): number {
+    const n = to - from;
+    if (this.at + n > PAGE && !this.nextPage()) return -1;
+    const at = AREA_START + this.page * PAGE + this.at;
+    this.area!.bytes.set(from === 0 && to === src.length ? src : src.subarray(from, to), at);
+    this.at += n;
+    return at;
   }
 
   /** The area the lines are in. */
-  get stagedArea(): TokenArea {
+  get tokenArea(): TokenArea {
     return this.area!;
   }
 
-  /** The bytes the lines are in: a kept line's first byte is at its handle, the staged line's at stagedAt. */
+  /** The bytes the lines are in: a line's first byte is at its handle. */
   get bytes(): Uint8Array {
     return this.area!.bytes;
+  }
+
+  /** The same bytes as a Buffer (its indexOf() is memchr). */
+  get buffer(): Buffer {
+    return this.area!.buffer;
   }
 
   /** The same bytes as a DataView. */
@@ -73,22 +73,9 @@ export class LineStore {
     return this.area!.view;
   }
 
-  get stagedAt(): number {
-    return AREA_START + this.page * PAGE + this.at;
-  }
-
-  /** Text of the staged line's bytes `[from, to)`, relative to its start: a string of its own. */
-  stagedText(from: number, to: number): string {
-    const at = this.stagedAt;
-    return (this.area!.buffer as Utf8Buffer).utf8Slice(at + from, at + to);
-  }
-
-  /** Keeps the staged line; returns its handle. */
-  keep(): number {
-    const handle = this.stagedAt;
-    this.at += this.staged;
-    this.live[this.page]!++;
-    return handle;
+  /** Keeps the line of the last piece staged that starts at `handle`. */
+  keep(handle: number): void {
+    this.live[(handle - AREA_START) >>> PAGE_BITS]!++;
   }
 
   /** A kept line's text. */
@@ -98,7 +85,7 @@ export class LineStore {
 
   /** Text of a kept line's bytes `[from, to)`, from its first byte: a string of its own. */
   textAt(handle: number, from: number, to: number): string {
-    return (this.area!.buffer as Utf8Buffer).utf8Slice(handle + from, handle + to);
+    return this.area!.buffer.utf8Slice(handle + from, handle + to);
   }
 
   /** Whether kept line a's bytes `[fromA, toA)` are kept line b's from `fromB` (offsets from each line's first byte). */

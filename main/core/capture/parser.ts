@@ -3,8 +3,8 @@
 // the JSON encoding. Capture runs for hours on every proxy's log, so the text path splits a line
 // in one pass over its bytes (tokenize.wat: no regular expressions, no backtracking), each field
 // either `[…]`, `"…"` or a space-free word, and reads the fields from their offsets.
-import { asciiBytes, hashBytes, hashString, sameBytes } from './hash.ts';
-import { AREA_START, MAX_FIELDS, TokenArea, TOO_MANY_FIELDS, UNTERMINATED_QUOTE } from './tokenizer.ts';
+import { hashBytes, hashString, sameBytes, utf8View } from './hash.ts';
+import { AREA_START, MAX_FIELDS, TokenArea, TOO_MANY_FIELDS, UNTERMINATED_QUOTE, type Utf8Buffer } from './tokenizer.ts';
 import type { AccessLogEntry, UpstreamCluster } from './types.ts';
 
 export type AccessLogFormat = 'text' | 'json' | 'auto';
@@ -19,21 +19,23 @@ const DASH = 45;
 
 // The line being read, as UTF-8 bytes: `src[base..base+lineLength)`; token offsets are relative to
 // `base`. Capture holds pending lines as bytes in token areas (line-store.ts) and reads them in
-// place; a string is encoded into a scratch area first. `text` is the same line as a string: when
-// it is ASCII (nearly always) a byte offset is also its character offset, and fields are sliced
-// from it. The fields' boundaries are in the area's arrays after tokenize().
+// place; a string is encoded into a scratch area first. `text` is the same line as a string when
+// the caller has one: when it is ASCII a byte offset is also its character offset, and fields are
+// sliced from it; otherwise they are decoded from the bytes. The fields' boundaries are in the
+// area's arrays after tokenize().
 let scratch: TokenArea | undefined;
 let area: TokenArea | undefined;
 let src: Uint8Array = new Uint8Array(0);
+let srcBuffer: Utf8Buffer = Buffer.alloc(0) as Utf8Buffer;
 let tokStart: Int32Array = new Int32Array(MAX_FIELDS);
 let tokEnd: Int32Array = new Int32Array(MAX_FIELDS);
 let tokQuoted: Uint8Array = new Uint8Array(MAX_FIELDS);
 let base = 0;
 let lineLength = 0;
-let text = '';
-let ascii = true;
+let text: string | null = null;
+/** `text` is the line, a character per byte. */
+let sliceText = false;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Reads `line` into the scratch area. */
 function load(line: string): void {
@@ -43,25 +45,26 @@ function load(line: string): void {
   loadBytes(scratch, AREA_START, n, line);
 }
 
-/** Reads a line already held as bytes in a token area; `line` is the same line as a string. */
-function loadBytes(a: TokenArea, start: number, byteLength: number, line: string): void {
-  loadText(a.bytes, start, byteLength, line);
+/** Reads a line already held as bytes in a token area; `line` is the same line as a string, if the caller has one. */
+function loadBytes(a: TokenArea, start: number, byteLength: number, line: string | null): void {
+  loadText(a, start, byteLength, line);
   area = a;
   tokStart = a.starts;
   tokEnd = a.ends;
   tokQuoted = a.kinds;
 }
 
-/** Reads a line held as bytes, for slicing its fields (not for tokenize()). */
-function loadText(bytes: Uint8Array, start: number, byteLength: number, line: string): void {
-  src = bytes;
+/** Reads a line held as bytes in a token area, for slicing its fields (not for tokenize()). */
+function loadText(a: TokenArea, start: number, byteLength: number, line: string | null): void {
+  src = a.bytes;
+  srcBuffer = a.buffer;
   base = start;
   text = line;
-  ascii = line.length === byteLength;
+  sliceText = line !== null && line.length === byteLength;
   // Trailing CR/LF/spaces are not part of the line (a stream split on \n keeps the \r).
   let n = byteLength;
   while (n > 0) {
-    const c = bytes[start + n - 1]!;
+    const c = src[start + n - 1]!;
     if (c !== 13 && c !== 10 && c !== SPACE) break;
     n--;
   }
@@ -78,7 +81,12 @@ function firstByte(): number {
 
 /** The line's text `[s, e)` (offsets relative to base). */
 function slice(s: number, e: number): string {
-  return ascii ? text.slice(s, e) : decoder.decode(src.subarray(base + s, base + e));
+  return sliceText ? text!.slice(s, e) : srcBuffer.utf8Slice(base + s, base + e);
+}
+
+/** The whole line as text. */
+function lineText(): string {
+  return text ?? slice(0, lineLength);
 }
 
 /** Splits the loaded line into fields (tokenize.wat); returns the count. */
@@ -135,7 +143,7 @@ export function flagList(value: string | null): string[] {
 const CLUSTER_CACHE = 1024;
 const clusterCache: (UpstreamCluster | undefined)[] = new Array<UpstreamCluster | undefined>(CLUSTER_CACHE).fill(undefined);
 const clusterHashes = new Int32Array(CLUSTER_CACHE);
-/** Each cached cluster's name as bytes (null when not ASCII: no line's bytes are then compared to it). */
+/** Each cached cluster's name as UTF-8 bytes. */
 const clusterBytes: (DataView | null)[] = new Array<DataView | null>(CLUSTER_CACHE).fill(null);
 
 function cacheCluster(h: number, raw: string): UpstreamCluster {
@@ -143,7 +151,7 @@ function cacheCluster(h: number, raw: string): UpstreamCluster {
   const i = h & (CLUSTER_CACHE - 1);
   clusterCache[i] = c;
   clusterHashes[i] = h;
-  clusterBytes[i] = asciiBytes(raw);
+  clusterBytes[i] = utf8View(raw);
   return c;
 }
 
@@ -157,8 +165,6 @@ function cachedCluster(raw: string): UpstreamCluster {
 /** The cluster of TEXT field k of the loaded line (null for `-`). */
 function clusterAt(k: number): UpstreamCluster | null {
   if (absent(k)) return null;
-  // Bytes are characters only in an ASCII line.
-  if (!ascii) return cachedCluster(str(k)!);
   const from = base + tokStart[k]!;
   const n = tokEnd[k]! - tokStart[k]!;
   const view = area!.view;
@@ -167,7 +173,7 @@ function clusterAt(k: number): UpstreamCluster | null {
   const known = clusterBytes[i];
   if (clusterHashes[i] === h && known !== null && known.byteLength === n && sameBytes(known, 0, view, from, n)) return clusterCache[i]!;
   // A string of its own: a view of the line would keep the line's whole chunk alive.
-  return cacheCluster(h, decoder.decode(src.subarray(from, from + n)));
+  return cacheCluster(h, srcBuffer.utf8Slice(from, from + n));
 }
 
 /** `outbound|9080|v2|reviews.default.svc.cluster.local`, `inbound|9080||`, `PassthroughCluster`, … */
@@ -378,8 +384,6 @@ export interface AccessLogKey {
    */
   requestIdAt: number;
   requestIdEnd: number;
-  /** The line's bytes are its characters (all ASCII, nearly always). */
-  ascii: boolean;
   /** START_TIME in epoch milliseconds; NaN when absent or not a time. */
   startMs: number;
   durationMs: number | null;
@@ -387,7 +391,7 @@ export interface AccessLogKey {
   upstreamCluster: UpstreamCluster | null;
 }
 
-const key: AccessLogKey = { requestId: null, requestIdAt: -1, requestIdEnd: -1, ascii: true, startMs: NaN, durationMs: null, upstreamCluster: null };
+const key: AccessLogKey = { requestId: null, requestIdAt: -1, requestIdEnd: -1, startMs: NaN, durationMs: null, upstreamCluster: null };
 /** Whether the line last scanned was JSON, and its DOWNSTREAM_LOCAL_ADDRESS if so. */
 let scannedJson = false;
 let jsonDownstreamLocal: string | null = null;
@@ -396,7 +400,7 @@ let jsonDownstreamLocal: string | null = null;
 function scanLoaded(): AccessLogKey {
   scannedJson = src[base + firstByte()] === 123 /* { */;
   if (scannedJson) {
-    const e = parseJson(text);
+    const e = parseJson(lineText());
     jsonDownstreamLocal = e.downstreamLocalAddress;
     key.requestId = e.requestId;
     key.requestIdAt = key.requestIdEnd = -1;
@@ -414,7 +418,6 @@ function scanLoaded(): AccessLogKey {
     key.durationMs = durationMs;
     key.upstreamCluster = clusterAt(tail);
   }
-  key.ascii = ascii;
   return key;
 }
 
@@ -481,16 +484,16 @@ export function scanAccessLog(line: string): AccessLogKey {
   return scanLoaded();
 }
 
-/** scanAccessLog() of a line held as UTF-8 bytes `area.bytes[start..start+byteLength)`; `line` is its text. */
-export function scanAccessLogBytes(area: TokenArea, start: number, byteLength: number, line: string): AccessLogKey {
-  loadBytes(area, start, byteLength, line);
+/** scanAccessLog() of a line held as UTF-8 bytes `area.bytes[start..start+byteLength)`. */
+export function scanAccessLogBytes(area: TokenArea, start: number, byteLength: number): AccessLogKey {
+  loadBytes(area, start, byteLength, null);
   return scanLoaded();
 }
 
 /** Parses the loaded line. */
 function parseLoaded(format: AccessLogFormat): AccessLogEntry {
   const first = firstByte();
-  if (format === 'json' || (format === 'auto' && src[base + first] === 123 /* { */)) return parseJson(text);
+  if (format === 'json' || (format === 'auto' && src[base + first] === 123 /* { */)) return parseJson(lineText());
   checkText();
   return textEntry();
 }
@@ -576,13 +579,13 @@ function getField(t: Int32Array, at: number): string | null {
 }
 
 /**
- * The HopFields of a line held as UTF-8 bytes `bytes[start..start+byteLength)`, as
+ * The HopFields of a line held as UTF-8 bytes `area.bytes[start..start+byteLength)`, as
  * parseAccessLog() reads them, from the offsets keepHopOffsets() wrote at `offsets[at..]` when the
  * line was checked and the cluster of its key; `line` is its text.
  */
-export function hopFieldsAt(bytes: Uint8Array, start: number, byteLength: number, line: string, offsets: Int32Array, at: number, cluster: UpstreamCluster | null): HopFields {
-  loadText(bytes, start, byteLength, line);
-  if (isJsonAt(offsets, at)) return parseJson(text);
+export function hopFieldsAt(area: TokenArea, start: number, byteLength: number, line: string, offsets: Int32Array, at: number, cluster: UpstreamCluster | null): HopFields {
+  loadText(area, start, byteLength, line);
+  if (isJsonAt(offsets, at)) return parseJson(line);
   return {
     startTime: getField(offsets, at + H_START),
     method: getField(offsets, at + H_METHOD),

@@ -7,12 +7,11 @@
 // Requests are found by id in an open-addressing table of their own rather than a Map: a line's
 // id is looked up straight from its bytes (line-store.ts), so that the five lines of a request
 // that find it pending cost no string, no string hash and no map probe of their own.
-import type { AccessLogLine } from '../backend/types.ts';
+import type { AccessLogSource } from '../backend/types.ts';
 import type { UpstreamCluster } from './types.ts';
-import { hashBytes, hashString, sameAscii, sameBytes } from './hash.ts';
+import { hashBytes, hashString, sameBytes, sameUtf8 } from './hash.ts';
 import { HOP_SLOTS } from './parser.ts';
 
-type LineSource = AccessLogLine['source'];
 
 /** No request (slotOf), the end of a line list or of the arrival order, an empty free list. */
 export const NONE = -1;
@@ -35,6 +34,8 @@ export class PendingRequests {
   private hashes = new Int32Array(SLOTS);
   /** Where each request's id is in the line store (its first line's bytes), or -1: compared there, four bytes at a time. */
   private idAt = new Int32Array(SLOTS);
+  /** Its length in bytes there. */
+  private idLength = new Int32Array(SLOTS);
   // Arrival order: a list through the slots.
   private prevArrived = new Int32Array(SLOTS);
   private nextArrived = new Int32Array(SLOTS);
@@ -56,7 +57,7 @@ export class PendingRequests {
   private start = new Float64Array(LINES);
   /** Per line record, where its hop fields are (parser.ts keepHopOffsets). */
   private hopOffsets = new Int32Array(LINES * HOP_SLOTS);
-  private readonly sources: (LineSource | undefined)[] = [];
+  private readonly sources: (AccessLogSource | undefined)[] = [];
   /** Per line record, its upstream cluster as checked on arrival (shared objects). */
   private readonly clusters: (UpstreamCluster | null)[] = [];
   private freeLines = NONE;
@@ -77,11 +78,8 @@ export class PendingRequests {
     }
   }
 
-  /**
-   * slotOf() of the id whose bytes are `b[from..to)` (`v` the same bytes), all ASCII (UTF-8 bytes
-   * of other characters are not their UTF-16 units). `b` holds the ids given to open().
-   */
-  slotOfBytes(b: Uint8Array, v: DataView, from: number, to: number): number {
+  /** slotOf() of the id whose UTF-8 bytes are `v[from..to)`; `v` holds the ids given to open(). */
+  slotOfBytes(v: DataView, from: number, to: number): number {
     const h = hashBytes(v, from, to);
     const n = to - from;
     const mask = this.table.length - 1;
@@ -90,15 +88,16 @@ export class PendingRequests {
       if (e === NONE) return NONE;
       if (this.hashes[e] !== h) continue;
       const at = this.idAt[e]!;
-      if (at >= 0 ? this.ids[e]!.length === n && sameBytes(v, at, v, from, n) : sameAscii(this.ids[e]!, b, from, to)) return e;
+      if (at >= 0 ? this.idLength[e] === n && sameBytes(v, at, v, from, n) : sameUtf8(this.ids[e]!, v, from, to)) return e;
     }
   }
 
   /**
-   * A new request (its id not pending), last in arrival order. `idAt`: where the id's bytes are in
-   * the bytes slotOfBytes() is given, kept there while the request is pending (-1: not there).
+   * A new request (its id not pending), last in arrival order. `idAt`: where the id's bytes
+   * (`idLength` of them) are in the bytes slotOfBytes() is given, kept there while the request is
+   * pending (-1: not there).
    */
-  open(id: string, at: number, idAt = NONE): number {
+  open(id: string, at: number, idAt = NONE, idLength = 0): number {
     let s = this.freeSlots.pop();
     if (s === undefined) {
       s = this.slotTop++;
@@ -115,6 +114,7 @@ export class PendingRequests {
     this.lastArrived = s;
     this.ids[s] = id;
     this.idAt[s] = idAt;
+    this.idLength[s] = idLength;
     this.lastAt[s] = at;
     this.dirty[s] = 1;
     this.first[s] = this.last[s] = NONE;
@@ -123,7 +123,7 @@ export class PendingRequests {
   }
 
   /** Appends a line to a request; returns its record. */
-  addLine(s: number, handle: number, bytes: number, startMs: number, source: LineSource, cluster: UpstreamCluster | null): number {
+  addLine(s: number, handle: number, bytes: number, startMs: number, source: AccessLogSource, cluster: UpstreamCluster | null): number {
     let r = this.freeLines;
     if (r !== NONE) this.freeLines = this.next[r]!;
     else {
@@ -198,7 +198,7 @@ export class PendingRequests {
     return this.start[r]!;
   }
 
-  lineSource(r: number): LineSource {
+  lineSource(r: number): AccessLogSource {
     return this.sources[r]!;
   }
 
@@ -283,6 +283,7 @@ export class PendingRequests {
   private resizeSlots(n: number): void {
     this.hashes = resized(this.hashes, n);
     this.idAt = resized(this.idAt, n);
+    this.idLength = resized(this.idLength, n);
     this.prevArrived = resized(this.prevArrived, n);
     this.nextArrived = resized(this.nextArrived, n);
     this.lastAt = resized(this.lastAt, n);

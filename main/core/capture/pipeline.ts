@@ -1,9 +1,10 @@
 // The one path every access-log line takes, whatever the backend: parse → correlate → aggregate.
 // Lines that do not parse are counted (with the last few kept for the diagnostics panel), never
 // thrown; the ingest latency (request end → line received) is measured per line.
-import type { AccessLogLine } from '../backend/types.ts';
+import type { AccessLogChunk } from '../backend/types.ts';
 import { Aggregator, Histogram } from './aggregate.ts';
 import { Correlator, type CorrelatorOptions } from './correlate.ts';
+import type { AccessLogKey, AccessLogParseError } from './parser.ts';
 import type { RequestTree } from './types.ts';
 
 export interface ParseFailure {
@@ -28,33 +29,37 @@ export class CapturePipeline {
 
   constructor(opts: CorrelatorOptions & { windowSec?: number } = {}) {
     this.aggregator = new Aggregator({ windowSec: opts.windowSec ?? 60 });
-    this.correlator = new Correlator({ ...opts, onHop: (h, at) => this.aggregator.addHop(h, at) });
+    this.correlator = new Correlator({
+      ...opts,
+      onHop: (h, at) => this.aggregator.addHop(h, at),
+      onLine: (key, receivedAt) => this.parsedLine(key, receivedAt),
+      onUnparsed: (err, line, chunk) => this.unparsedLine(err, line, chunk),
+    });
   }
 
-  /** Returns the trees of requests completed early to make room for this line (counted, like every completed request). */
-  ingest(l: AccessLogLine): RequestTree[] {
+  /** Returns the trees of requests completed early to make room for these lines (counted, like every completed request). */
+  ingest(chunk: AccessLogChunk): RequestTree[] {
+    return this.correlator.add(chunk);
+  }
+
+  private parsedLine(key: AccessLogKey, receivedAt: number): void {
     this.received++;
-    let evicted;
-    try {
-      evicted = this.correlator.add(l);
-    } catch (err) {
-      this.unparsed++;
-      this.failures.push({ at: l.receivedAt, pod: `${l.source.namespace}/${l.source.pod}`, error: (err as Error).message, line: l.line.slice(0, MAX_LINE_SHOWN) });
-      if (this.failures.length > MAX_FAILURES) this.failures.shift();
-      return [];
-    }
     this.parsed++;
-    const key = this.correlator.lastKey!;
-    if (!Number.isNaN(key.startMs)) {
-      const lag = l.receivedAt - (key.startMs + (key.durationMs ?? 0));
-      // Clock skew between a node and this machine can make it negative; ignore absurd values.
-      if (Number.isFinite(lag) && lag > -5_000 && lag < 600_000) {
-        const v = Math.max(0, lag);
-        this.ingestLatency.add(v);
-        if (v > this.ingestLatencyMax) this.ingestLatencyMax = v;
-      }
+    if (Number.isNaN(key.startMs)) return;
+    const lag = receivedAt - (key.startMs + (key.durationMs ?? 0));
+    // Clock skew between a node and this machine can make it negative; ignore absurd values.
+    if (Number.isFinite(lag) && lag > -5_000 && lag < 600_000) {
+      const v = Math.max(0, lag);
+      this.ingestLatency.add(v);
+      if (v > this.ingestLatencyMax) this.ingestLatencyMax = v;
     }
-    return evicted;
+  }
+
+  private unparsedLine(err: AccessLogParseError, line: string, chunk: AccessLogChunk): void {
+    this.received++;
+    this.unparsed++;
+    this.failures.push({ at: chunk.receivedAt, pod: `${chunk.source.namespace}/${chunk.source.pod}`, error: err.message, line: line.slice(0, MAX_LINE_SHOWN) });
+    if (this.failures.length > MAX_FAILURES) this.failures.shift();
   }
 
   /**

@@ -5,7 +5,7 @@
 import type { CaptureDiagnostics, CaptureStats } from '../api/capture.ts';
 import type { EventBus } from '../events.ts';
 import type { BackendHub } from '../backend/hub.ts';
-import type { AccessLogLine, MeshBackend } from '../backend/types.ts';
+import type { AccessLogChunk, MeshBackend } from '../backend/types.ts';
 import { formatFlows, type FlowFilter } from './flow-tail.ts';
 import { CapturePipeline } from './pipeline.ts';
 import { VIEW_TREES, type RequestTree } from './types.ts';
@@ -88,8 +88,8 @@ export class CaptureService {
     this.events.emit('capture.state', { paused: this.paused, backend: this.kind });
   }
 
-  ingest(l: AccessLogLine): void {
-    const completed = this.pipeline.ingest(l);
+  ingest(chunk: AccessLogChunk): void {
+    const completed = this.pipeline.ingest(chunk);
     // Indexed: a for-of here allocated an iterator per line.
     for (let i = 0; i < completed.length; i++) this.queue(completed[i]!);
   }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../api/errors.ts';
 import type { BackendStatus } from '../api/system.ts';
 import type { CoreContext } from '../context.ts';
-import type { AccessLogLine, MeshBackend, PodInfo, ProxyConfigDump, ToolResult, TrafficRequest, TrafficResponse } from '../backend/types.ts';
+import type { AccessLogChunk, AccessLogSource, MeshBackend, PodInfo, ProxyConfigDump, ToolResult, TrafficRequest, TrafficResponse } from '../backend/types.ts';
 import { isPodReady, type PodJson } from './diagnose.ts';
 import { clusterService, type ClusterService } from './service.ts';
 
@@ -70,9 +70,14 @@ export function toPodInfo(p: PodJson & { metadata: { labels?: Record<string, str
   };
 }
 
+/** Access-log lines only (not Envoy's or pilot-agent's own log): TEXT format starts with "[<time>]", JSON with "{". */
+function isAccessLogLine(b: Uint8Array, from: number, to: number): boolean {
+  return to > from && (b[from] === 91 /* [ */ || b[from] === 123 /* { */);
+}
+
 class ClusterBackend implements MeshBackend {
   readonly kind = 'cluster' as const;
-  private readonly listeners = new Set<(l: AccessLogLine) => void>();
+  private readonly listeners = new Set<(c: AccessLogChunk) => void>();
   private logs: AbortController | null = null;
 
   constructor(
@@ -234,7 +239,7 @@ class ClusterBackend implements MeshBackend {
     });
   }
 
-  onAccessLog(listener: (line: AccessLogLine) => void): () => void {
+  onAccessLog(listener: (chunk: AccessLogChunk) => void): () => void {
     this.listeners.add(listener);
     if (!this.logs) this.startLogs();
     return () => {
@@ -251,8 +256,8 @@ class ClusterBackend implements MeshBackend {
     const ac = new AbortController();
     this.logs = ac;
     const following = new Map<string, AbortController>();
-    const emit = (line: AccessLogLine) => {
-      for (const l of this.listeners) l(line);
+    const emit = (chunk: AccessLogChunk) => {
+      for (const l of this.listeners) l(chunk);
     };
     const follow = (pod: PodInfo) => {
       const key = `${pod.namespace}/${pod.name}`;
@@ -261,13 +266,10 @@ class ClusterBackend implements MeshBackend {
       following.set(key, child);
       ac.signal.addEventListener('abort', () => child.abort(), { once: true });
       const kind = pod.labels.istio === 'ingressgateway' || pod.labels.istio === 'egressgateway' ? 'gateway' : 'sidecar';
-      const source = { namespace: pod.namespace, pod: pod.name, workload: pod.workload, app: pod.app, version: pod.version, kind, podIP: pod.ip } as AccessLogLine['source'];
+      const source = { namespace: pod.namespace, pod: pod.name, workload: pod.workload, app: pod.app, version: pod.version, kind, podIP: pod.ip } as AccessLogSource;
       void this.svc
         .kube()
-        .followLogs(pod.namespace, pod.name, 'istio-proxy', (l) => {
-          // Access-log lines only: TEXT format starts with "[<time>]", JSON with "{".
-          if (l.text.startsWith('[') || l.text.startsWith('{')) emit({ source, line: l.text, receivedAt: Date.now() });
-        }, { signal: child.signal, sinceTime: new Date().toISOString() })
+        .followLogs(pod.namespace, pod.name, 'istio-proxy', (bytes) => emit({ source, bytes, receivedAt: Date.now() }), { signal: child.signal, sinceTime: new Date().toISOString(), accept: isAccessLogLine })
         .catch((err: Error) => this.ctx.events.emit('notice', { level: 'warn', message: `access log of ${key} stopped: ${err.message}` }))
         .finally(() => following.delete(key));
     };

@@ -10,7 +10,7 @@ import YAML from 'yaml';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../events.ts';
 import type { ApplyOutcome, DiffEntry, KubeObject, ManifestDoc, ObjectRef, WaitCondition, WaitResult } from '../backend/types.ts';
-import { LogLines, type LogLine } from './log-lines.ts';
+import { LogLines, type LogLinesOptions } from './log-lines.ts';
 import { explainPods, isPodReady, summarize, type EventJson, type PodJson } from './diagnose.ts';
 
 export const FIELD_MANAGER = 'meshwalk';
@@ -364,22 +364,23 @@ export class Kube {
   }
 
   /**
-   * Follow a container's log. A dropped stream resumes with sinceTime; lines already delivered
-   * (same or older timestamp) are skipped, so a resume never duplicates. Resolves on abort, or
-   * when the pod is gone (404); gives up with an error after repeated failures.
+   * Follow a container's log, its lines handed on in chunks (LogLines: timestamps stripped). A
+   * dropped stream resumes with sinceTime; lines already delivered (same or older timestamp) are
+   * skipped, so a resume never duplicates. Resolves on abort, or when the pod is gone (404); gives
+   * up with an error after repeated failures.
    */
-  async followLogs(namespace: string, pod: string, container: string, onLine: (l: LogLine) => void, opts: { signal?: AbortSignal; sinceTime?: string; tailLines?: number; retryMs?: number } = {}): Promise<void> {
+  async followLogs(namespace: string, pod: string, container: string, onLines: (lines: Uint8Array) => void, opts: LogLinesOptions & { signal?: AbortSignal; tailLines?: number; retryMs?: number } = {}): Promise<void> {
     const log = new Log(this.kc);
     // One across resumes: it knows what was delivered, so a resumed stream repeats nothing.
-    const lines = new LogLines(opts.sinceTime);
+    const lines = new LogLines(opts);
     let failures = 0;
     while (!opts.signal?.aborted) {
       // A line cut off by a dropped stream comes again, whole, in the resumed one.
       lines.discard();
       let got = false;
-      const deliver = (l: LogLine) => {
+      const deliver = (l: Uint8Array) => {
         got = true;
-        onLine(l);
+        onLines(l);
       };
       const ended = new Promise<unknown>((resolve) => {
         const sink = new Writable({

@@ -1,21 +1,28 @@
-// A followed container log (`GET …/log?follow=true&timestamps=true`) as lines. The kubelet puts
-// an RFC3339Nano timestamp before each line; when a stream drops, it is resumed with sinceTime
-// (whole seconds), so the new stream repeats the lines of that second and those already read:
-// they are dropped by timestamp, and lines sharing the last timestamp by text.
+// A followed container log (`GET …/log?follow=true&timestamps=true`) as chunks of lines. The
+// kubelet puts an RFC3339Nano timestamp before each line; when a stream drops, it is resumed with
+// sinceTime (whole seconds), so the new stream repeats the lines of that second and those already
+// read: they are dropped by timestamp, and lines sharing the last timestamp by their bytes.
 //
-// Every access-log line of a busy mesh passes here before capture sees it, so a line costs no
-// regular expression, no BigInt and no set: timestamps are compared as (epoch second, nanosecond)
-// with the epoch second parsed once per second, and a chunk's bytes are decoded as a stream (a
-// character split between two chunks stays whole).
+// Every access-log line of a busy mesh passes here before capture sees it, so lines stay bytes:
+// a chunk's lines are moved over their timestamps in place and handed on as one chunk, with no
+// string, regular expression or BigInt per line. Timestamps are compared as (epoch second,
+// nanosecond), the epoch second parsed once per second.
 
-export interface LogLine {
-  text: string;
-  /** RFC3339 timestamp the kubelet put on the line. */
-  time?: string;
+export interface LogLinesOptions {
+  /** Where the first stream starts (the API server filters; nothing is dropped here). */
+  sinceTime?: string;
+  /**
+   * The lines to hand on, by their bytes `[from, to)` after the timestamp (default: all). The
+   * others still count as read: a resumed stream does not repeat them either.
+   */
+  accept?: (bytes: Uint8Array, from: number, to: number) => boolean;
 }
 
 /** `YYYY-MM-DDTHH:MM:SS`: the part of a timestamp that names its second. */
 const SECOND_CHARS = 19;
+const NEWLINE = 10;
+const CR = 13;
+const SPACE = 32;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -23,26 +30,27 @@ function isDigit(c: number): boolean {
 
 /**
  * A timestamp as (epoch second, nanosecond): RFC3339 with an optional fraction of up to nine
- * digits (the kubelet trims trailing zeros, so the strings do not sort) and `Z` or an offset.
+ * digits (the kubelet trims trailing zeros, so the texts do not sort) and `Z` or an offset.
  */
 export class Timestamp {
   sec = NaN;
   nanos = 0;
-  // The second last parsed: lines of one second share it.
-  private prefix = '';
-  private zone = '';
+  // The second last parsed (its bytes, zone included): lines of one second share it.
+  private readonly prefix = new Uint8Array(SECOND_CHARS);
+  private readonly zone = new Uint8Array(6);
+  private zoneLength = 0;
   private prefixSec = NaN;
 
-  /** Reads `s[from..end)`; false (and the value unchanged) when it is not an RFC3339 timestamp. */
-  read(s: string, from: number, end: number): boolean {
-    if (end - from < SECOND_CHARS + 1 || s.charCodeAt(from + 10) !== 84 /* T */ || s.charCodeAt(from + 4) !== 45 /* - */ || s.charCodeAt(from + 13) !== 58 /* : */) return false;
+  /** Reads the ASCII bytes `b[from..end)`; false (and the value unchanged) when they are not an RFC3339 timestamp. */
+  read(b: Uint8Array, from: number, end: number): boolean {
+    if (end - from < SECOND_CHARS + 1 || b[from + 10] !== 84 /* T */ || b[from + 4] !== 45 /* - */ || b[from + 13] !== 58 /* : */) return false;
     let i = from + SECOND_CHARS;
     let nanos = 0;
-    if (s.charCodeAt(i) === 46 /* . */) {
+    if (b[i] === 46 /* . */) {
       // Digits beyond the ninth are below a nanosecond: read and ignored.
       let scale = 100_000_000;
-      for (i++; i < end && isDigit(s.charCodeAt(i)); i++) {
-        if (scale >= 1) nanos += (s.charCodeAt(i) - 48) * scale;
+      for (i++; i < end && isDigit(b[i]!); i++) {
+        if (scale >= 1) nanos += (b[i]! - 48) * scale;
         scale /= 10;
       }
       if (i === from + SECOND_CHARS + 1) return false;
@@ -50,15 +58,14 @@ export class Timestamp {
     // `Z`, or `+09:00` / `-05:00`.
     const zoneLength = end - i;
     if (zoneLength !== 1 && zoneLength !== 6) return false;
-    if (zoneLength === 1 && s.charCodeAt(i) !== 90 /* Z */) return false;
-    if (this.prefix === '' || !s.startsWith(this.prefix, from) || !this.sameZone(s, i, end)) {
-      for (let k = 0; k < SECOND_CHARS; k++) if (!isDigit(s.charCodeAt(from + k)) && k !== 4 && k !== 7 && k !== 10 && k !== 13 && k !== 16) return false;
-      const prefix = s.slice(from, from + SECOND_CHARS);
-      const zone = s.slice(i, end);
-      const ms = Date.parse(prefix + zone);
+    if (zoneLength === 1 && b[i] !== 90 /* Z */) return false;
+    if (!this.isCached(b, from, i, zoneLength)) {
+      for (let k = 0; k < SECOND_CHARS; k++) if (!isDigit(b[from + k]!) && k !== 4 && k !== 7 && k !== 10 && k !== 13 && k !== 16) return false;
+      const ms = Date.parse(Buffer.from(b.buffer, b.byteOffset + from, SECOND_CHARS).toString('latin1') + Buffer.from(b.buffer, b.byteOffset + i, zoneLength).toString('latin1'));
       if (Number.isNaN(ms)) return false;
-      this.prefix = prefix;
-      this.zone = zone;
+      this.prefix.set(b.subarray(from, from + SECOND_CHARS));
+      this.zone.set(b.subarray(i, end));
+      this.zoneLength = zoneLength;
       this.prefixSec = ms / 1000;
     }
     this.sec = this.prefixSec;
@@ -66,89 +73,141 @@ export class Timestamp {
     return true;
   }
 
-  private sameZone(ts: string, at: number, end: number): boolean {
-    return end - at === this.zone.length && ts.startsWith(this.zone, at);
+  /** Whether the second at `b[from..)` with its zone at `b[zoneAt..)` is the one last parsed. */
+  private isCached(b: Uint8Array, from: number, zoneAt: number, zoneLength: number): boolean {
+    if (Number.isNaN(this.prefixSec) || zoneLength !== this.zoneLength) return false;
+    for (let k = 0; k < SECOND_CHARS; k++) if (b[from + k] !== this.prefix[k]) return false;
+    for (let k = 0; k < zoneLength; k++) if (b[zoneAt + k] !== this.zone[k]) return false;
+    return true;
   }
 }
 
+/** (epoch second, nanosecond) as RFC3339Nano in UTC, trailing zeros of the fraction trimmed as the kubelet does. */
+function formatTime(sec: number, nanos: number): string {
+  const whole = new Date(sec * 1000).toISOString().slice(0, SECOND_CHARS);
+  return nanos === 0 ? `${whole}Z` : `${whole}.${String(nanos).padStart(9, '0').replace(/0+$/, '')}Z`;
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 export class LogLines {
-  private readonly decoder = new TextDecoder('utf-8');
-  private partial = '';
+  /** The start of a line that a chunk left unfinished. */
+  private partial: Buffer | null = null;
   private readonly ts = new Timestamp();
-  // The last timestamp delivered, and the texts delivered with it.
+  private readonly accept: (bytes: Uint8Array, from: number, to: number) => boolean;
+  private readonly startTime: string | undefined;
+  // The last timestamp read, and the lines handed on with it (where they were handed on).
   private lastSec = -Infinity;
   private lastNanos = 0;
-  private readonly atLast: string[] = [];
-  /** The timestamp of the last line delivered: where a resumed stream starts. */
-  sinceTime: string | undefined;
+  private readonly atLast: Buffer[] = [];
+  private readonly atLastFrom: number[] = [];
+  private readonly atLastTo: number[] = [];
 
-  /** `sinceTime`: where the first stream starts (the API server filters; nothing is dropped here). */
-  constructor(sinceTime?: string) {
-    this.sinceTime = sinceTime;
+  constructor(opts: LogLinesOptions = {}) {
+    this.startTime = opts.sinceTime;
+    this.accept = opts.accept ?? (() => true);
   }
 
-  /** Delivers the lines this chunk completes, less those already delivered. */
-  push(chunk: Uint8Array, onLine: (l: LogLine) => void): void {
-    // Lines are read in place from the decoded chunk, a flat string: the one line that starts in
-    // an earlier chunk is joined on its own (reading from a joined chunk is ~2× slower).
-    const text = this.decoder.decode(chunk, { stream: true });
-    let nl = text.indexOf('\n');
-    if (nl === -1) {
-      this.partial += text;
-      return;
-    }
-    let from = 0;
-    if (this.partial !== '') {
-      const first = this.partial + text.slice(0, nl);
-      this.partial = '';
-      this.line(first, 0, first.length, onLine);
-      from = nl + 1;
-      nl = text.indexOf('\n', from);
-    }
-    for (; nl !== -1; nl = text.indexOf('\n', from)) {
-      this.line(text, from, nl, onLine);
-      from = nl + 1;
-    }
-    this.partial = text.slice(from);
+  /** The timestamp of the last line read: where a resumed stream starts. */
+  get sinceTime(): string | undefined {
+    return this.lastSec === -Infinity ? this.startTime : formatTime(this.lastSec, this.lastNanos);
   }
 
   /**
-   * The stream ended: delivers a last line without its newline. The next stream (a resume) starts
-   * afresh but keeps what was delivered, so it repeats nothing.
+   * Hands on the lines this chunk completes, less those already handed on, as one chunk: the
+   * chunk's own bytes, the lines moved over their timestamps (each ended by `\n`, a `\r` before
+   * it dropped). The chunk is this reader's from then on.
    */
-  end(onLine: (l: LogLine) => void): void {
-    const text = this.partial + this.decoder.decode();
-    this.partial = '';
-    this.line(text, 0, text.length, onLine);
+  push(chunk: Uint8Array, onLines: (lines: Uint8Array) => void): void {
+    const b = asBuffer(chunk);
+    let from = 0;
+    if (this.partial !== null) {
+      const nl = b.indexOf(NEWLINE);
+      if (nl === -1) {
+        this.partial = Buffer.concat([this.partial, b]);
+        return;
+      }
+      // The one line that starts in an earlier chunk is joined on its own.
+      const first = Buffer.concat([this.partial, b.subarray(0, nl + 1)]);
+      this.partial = null;
+      this.deliver(first, 0, first.length, onLines);
+      from = nl + 1;
+    }
+    const last = b.lastIndexOf(NEWLINE);
+    if (last >= from) this.deliver(b, from, last + 1, onLines);
+    const rest = Math.max(from, last + 1);
+    // A copy: the chunk's bytes are handed on and may be kept.
+    if (rest < b.length) this.partial = Buffer.from(b.subarray(rest));
+  }
+
+  /**
+   * The stream ended: hands on a last line without its newline. The next stream (a resume) starts
+   * afresh but keeps what was handed on, so it repeats nothing.
+   */
+  end(onLines: (lines: Uint8Array) => void): void {
+    const rest = this.partial;
+    this.partial = null;
+    if (rest === null) return;
+    const line = Buffer.concat([rest, Buffer.of(NEWLINE)]);
+    this.deliver(line, 0, line.length, onLines);
   }
 
   /** The stream broke off: forgets a line it left unfinished (a resumed stream sends it whole). */
   discard(): void {
-    this.partial = '';
-    this.decoder.decode();
+    this.partial = null;
   }
 
-  private line(text: string, from: number, to: number, onLine: (l: LogLine) => void): void {
-    if (to > from && text.charCodeAt(to - 1) === 13 /* \r */) to--;
-    if (to === from) return;
-    const sp = text.indexOf(' ', from);
-    if (sp <= from || sp >= to || !this.ts.read(text, from, sp)) {
-      onLine({ text: text.slice(from, to) });
-      return;
+  /** The lines `b[from, to)`, each ended by `\n`: moved to the front of the range, handed on. */
+  private deliver(b: Buffer, from: number, to: number, onLines: (lines: Uint8Array) => void): void {
+    let out = from;
+    for (let at = from; at < to; ) {
+      const nl = b.indexOf(NEWLINE, at);
+      const end = nl > at && b[nl - 1] === CR ? nl - 1 : nl;
+      const start = end > at ? this.lineStart(b, at, end) : -1;
+      if (start >= 0) {
+        b.copyWithin(out, start, end);
+        // A line with a timestamp (it starts after one): a resume may send it again.
+        if (start !== at) {
+          this.atLast.push(b);
+          this.atLastFrom.push(out);
+          this.atLastTo.push(out + end - start);
+        }
+        out += end - start;
+        b[out++] = NEWLINE;
+      }
+      at = nl + 1;
     }
-    const line = text.slice(sp + 1, to);
+    if (out > from) onLines(b.subarray(from, out));
+  }
+
+  /**
+   * Where the text of the line `b[at, end)` starts (after its timestamp), or -1 when it is not
+   * handed on: already handed on, or not accepted.
+   */
+  private lineStart(b: Buffer, at: number, end: number): number {
+    const sp = b.indexOf(SPACE, at);
+    if (sp <= at || sp >= end || !this.ts.read(b, at, sp)) return this.accept(b, at, end) ? at : -1;
+    const start = sp + 1;
     const { sec, nanos } = this.ts;
-    if (sec < this.lastSec || (sec === this.lastSec && nanos < this.lastNanos)) return;
+    if (sec < this.lastSec || (sec === this.lastSec && nanos < this.lastNanos)) return -1;
     if (sec === this.lastSec && nanos === this.lastNanos) {
-      if (this.atLast.includes(line)) return;
+      if (this.seen(b, start, end)) return -1;
     } else {
       this.lastSec = sec;
       this.lastNanos = nanos;
-      this.atLast.length = 0;
+      this.atLast.length = this.atLastFrom.length = this.atLastTo.length = 0;
     }
-    this.atLast.push(line);
-    const time = text.slice(from, sp);
-    this.sinceTime = time;
-    onLine({ text: line, time });
+    return this.accept(b, start, end) ? start : -1;
+  }
+
+  /** Whether a line with these bytes was handed on with the last timestamp. */
+  private seen(b: Buffer, from: number, to: number): boolean {
+    for (let k = 0; k < this.atLast.length; k++) {
+      const f = this.atLastFrom[k]!;
+      if (this.atLast[k]!.compare(b, from, to, f, this.atLastTo[k]) === 0) return true;
+    }
+    return false;
   }
 }

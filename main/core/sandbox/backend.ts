@@ -6,9 +6,10 @@ import { stringify } from 'yaml';
 import { ApiError } from '../api/errors.ts';
 import type { BackendStatus } from '../api/system.ts';
 import type {
-  AccessLogLine, ApplyOutcome, DiffEntry, KubeObject, ManifestDoc, MeshBackend, ObjectRef, PodInfo,
+  AccessLogChunk, AccessLogSource, ApplyOutcome, DiffEntry, KubeObject, ManifestDoc, MeshBackend, ObjectRef, PodInfo,
   ProxyConfigDump, ToolResult, TrafficRequest, TrafficResult, WaitCondition, WaitResult,
 } from '../backend/types.ts';
+import { chunkOf } from '../backend/access-log.ts';
 import type { CoreContext } from '../context.ts';
 import type { LogRecord } from './access-log-format.ts';
 import { refOf } from './config-store.ts';
@@ -31,9 +32,9 @@ export const SANDBOX_LABEL = 'Sandbox — no cluster needed';
 export class SandboxBackend implements MeshBackend {
   readonly kind = 'sandbox' as const;
   mesh: Mesh;
-  private readonly listeners = new Set<(l: AccessLogLine) => void>();
+  private readonly listeners = new Set<(c: AccessLogChunk) => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly sources = new WeakMap<Pod, AccessLogLine['source']>();
+  private readonly sources = new WeakMap<Pod, AccessLogSource>();
   private readonly createdAt = Date.now();
   timeScale: number;
   seed: number;
@@ -125,8 +126,8 @@ export class SandboxBackend implements MeshBackend {
 
   private emitAt(rec: LogRecord, virtualDelay: number): void {
     const emit = () => {
-      const line = this.toLine(rec);
-      for (const l of this.listeners) l(line);
+      const chunk = this.toChunk(rec);
+      for (const l of this.listeners) l(chunk);
     };
     if (this.timeScale <= 0 || this.listeners.size === 0) {
       if (this.listeners.size) emit();
@@ -139,8 +140,9 @@ export class SandboxBackend implements MeshBackend {
     this.timers.add(t);
   }
 
-  private toLine(rec: LogRecord): AccessLogLine {
-    return { source: this.sourceOf(rec.proxy), line: this.mesh.formatRecord(rec), receivedAt: Date.now() };
+  /** A record's line, as a pod's log stream delivers it: bytes, with its newline. */
+  private toChunk(rec: LogRecord): AccessLogChunk {
+    return chunkOf(this.sourceOf(rec.proxy), [this.mesh.formatRecord(rec)], Date.now());
   }
 
   /**
@@ -148,7 +150,7 @@ export class SandboxBackend implements MeshBackend {
    * until its request completes, and a new object per line outlived the young generation by the
    * thousand under a flood. A pod's name, IP and workload do not change (it is recreated instead).
    */
-  private sourceOf(p: Pod): AccessLogLine['source'] {
+  private sourceOf(p: Pod): AccessLogSource {
     let s = this.sources.get(p);
     if (!s) {
       s = Object.freeze({ namespace: p.namespace, pod: p.name, workload: p.workload.name, app: p.workload.app, version: p.workload.version || undefined, kind: p.workload.gateway ? 'gateway' : 'sidecar', podIP: p.ip } as const);
@@ -172,7 +174,7 @@ export class SandboxBackend implements MeshBackend {
     });
   }
 
-  onAccessLog(listener: (line: AccessLogLine) => void): () => void {
+  onAccessLog(listener: (chunk: AccessLogChunk) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

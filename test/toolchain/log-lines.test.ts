@@ -35,6 +35,21 @@ describe('kubelet timestamps', () => {
     expect(read('2026-11-24T10:00:00.1234567891Z')).toEqual([Date.parse('2026-11-24T10:00:00Z') / 1000, 123_456_789]);
   });
 
+  it('tells seconds apart that differ in any one character, read from any buffer at any offset', () => {
+    const t = new Timestamp();
+    const base = '2026-11-24T10:00:00';
+    const expected = (ts: string) => Date.parse(`${ts}Z`) / 1000;
+    // Each digit of the second changed in turn, the cached second read again in between.
+    const seconds = [base, ...[0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18].map((k) => base.slice(0, k) + (base[k] === '1' ? '0' : '1') + base.slice(k + 1))];
+    seconds.forEach((ts, i) => {
+      for (const text of [ts, base]) {
+        const pad = ' '.repeat(i % 5);
+        expect(t.read(Buffer.from(`${pad}${text}.5Z `), pad.length, pad.length + text.length + 3), text).toBe(true);
+        expect([t.sec, t.nanos], text).toEqual([expected(text), 500_000_000]);
+      }
+    });
+  });
+
   it('refuses what is not a timestamp, even after a second it has cached', () => {
     const t = new Timestamp();
     expect(t.read(Buffer.from('2026-11-24T10:00:00Z'), 0, 20)).toBe(true);

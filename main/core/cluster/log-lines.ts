@@ -35,11 +35,15 @@ function isDigit(c: number): boolean {
 export class Timestamp {
   sec = NaN;
   nanos = 0;
-  // The second last parsed (its bytes, zone included): lines of one second share it.
+  // The second last parsed (its bytes, zone included): lines of one second share it. Its first
+  // 16 bytes are compared as four words, through a view of the bytes being read (one per chunk).
   private readonly prefix = new Uint8Array(SECOND_CHARS);
+  private readonly prefixWords = new Int32Array(4);
   private readonly zone = new Uint8Array(6);
   private zoneLength = 0;
   private prefixSec = NaN;
+  private viewed: Uint8Array | null = null;
+  private view: DataView = new DataView(new ArrayBuffer(0));
 
   /** Reads the ASCII bytes `b[from..end)`; false (and the value unchanged) when they are not an RFC3339 timestamp. */
   read(b: Uint8Array, from: number, end: number): boolean {
@@ -64,6 +68,8 @@ export class Timestamp {
       const ms = Date.parse(Buffer.from(b.buffer, b.byteOffset + from, SECOND_CHARS).toString('latin1') + Buffer.from(b.buffer, b.byteOffset + i, zoneLength).toString('latin1'));
       if (Number.isNaN(ms)) return false;
       this.prefix.set(b.subarray(from, from + SECOND_CHARS));
+      const v = this.viewOf(b);
+      for (let w = 0; w < 4; w++) this.prefixWords[w] = v.getInt32(from + w * 4, true);
       this.zone.set(b.subarray(i, end));
       this.zoneLength = zoneLength;
       this.prefixSec = ms / 1000;
@@ -73,10 +79,21 @@ export class Timestamp {
     return true;
   }
 
+  private viewOf(b: Uint8Array): DataView {
+    if (this.viewed !== b) {
+      this.viewed = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.view;
+  }
+
   /** Whether the second at `b[from..)` with its zone at `b[zoneAt..)` is the one last parsed. */
   private isCached(b: Uint8Array, from: number, zoneAt: number, zoneLength: number): boolean {
     if (Number.isNaN(this.prefixSec) || zoneLength !== this.zoneLength) return false;
-    for (let k = 0; k < SECOND_CHARS; k++) if (b[from + k] !== this.prefix[k]) return false;
+    const v = this.viewOf(b);
+    const w = this.prefixWords;
+    if (v.getInt32(from, true) !== w[0] || v.getInt32(from + 4, true) !== w[1] || v.getInt32(from + 8, true) !== w[2] || v.getInt32(from + 12, true) !== w[3]) return false;
+    for (let k = 16; k < SECOND_CHARS; k++) if (b[from + k] !== this.prefix[k]) return false;
     for (let k = 0; k < zoneLength; k++) if (b[zoneAt + k] !== this.zone[k]) return false;
     return true;
   }
@@ -98,12 +115,15 @@ export class LogLines {
   private readonly ts = new Timestamp();
   private readonly accept: (bytes: Uint8Array, from: number, to: number) => boolean;
   private readonly startTime: string | undefined;
-  // The last timestamp read, and the lines handed on with it (where they were handed on).
+  // The last timestamp read, and the lines handed on with it (where they were handed on): the
+  // first `atLastCount` entries, overwritten rather than emptied (nearly every line has a
+  // timestamp of its own, and setting an array's length is a call into the runtime).
   private lastSec = -Infinity;
   private lastNanos = 0;
   private readonly atLast: Buffer[] = [];
   private readonly atLastFrom: number[] = [];
   private readonly atLastTo: number[] = [];
+  private atLastCount = 0;
 
   constructor(opts: LogLinesOptions = {}) {
     this.startTime = opts.sinceTime;
@@ -170,9 +190,10 @@ export class LogLines {
         b.copyWithin(out, start, end);
         // A line with a timestamp (it starts after one): a resume may send it again.
         if (start !== at) {
-          this.atLast.push(b);
-          this.atLastFrom.push(out);
-          this.atLastTo.push(out + end - start);
+          const k = this.atLastCount++;
+          this.atLast[k] = b;
+          this.atLastFrom[k] = out;
+          this.atLastTo[k] = out + end - start;
         }
         out += end - start;
         b[out++] = NEWLINE;
@@ -197,14 +218,14 @@ export class LogLines {
     } else {
       this.lastSec = sec;
       this.lastNanos = nanos;
-      this.atLast.length = this.atLastFrom.length = this.atLastTo.length = 0;
+      this.atLastCount = 0;
     }
     return this.accept(b, start, end) ? start : -1;
   }
 
   /** Whether a line with these bytes was handed on with the last timestamp. */
   private seen(b: Buffer, from: number, to: number): boolean {
-    for (let k = 0; k < this.atLast.length; k++) {
+    for (let k = 0; k < this.atLastCount; k++) {
       const f = this.atLastFrom[k]!;
       if (this.atLast[k]!.compare(b, from, to, f, this.atLastTo[k]) === 0) return true;
     }

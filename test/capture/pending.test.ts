@@ -64,21 +64,21 @@ describe('pending requests in typed arrays', () => {
     expect(p.size).toBe(1);
   });
 
-  it('finds requests by id (ASCII or not), as a string and as bytes, through opening and closing in any order', () => {
+  it('finds requests by id (ASCII or not, short or long), as a string and as bytes, through opening and closing in any order', () => {
     // A model (a Map) against the table: random ids opened and closed in a seeded random order,
     // enough of them that probe sequences run into each other and removals move entries back.
     const p = new PendingRequests();
     const model = new Map<string, number>();
     let seed = 7;
     const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const ids = Array.from({ length: 3_000 }, (_, i) => (i % 7 === 0 ? `tcp-${i}` : i % 11 === 0 ? `요청-${i}` : `${Math.floor(random() * 1e12).toString(16)}-${i}`));
-    // As in the line store: each id's bytes where its first line was written (odd ones opened from
-    // a string alone), and each new line's id at the end.
-    const pool = new Uint8Array(ids.length * 64 + 64);
+    const ids = Array.from({ length: 3_000 }, (_, i) => (i % 7 === 0 ? `tcp-${i}` : i % 11 === 0 ? `요청-${i}` : i % 13 === 0 ? `${'long-'.repeat(12)}${i}` : `${Math.floor(random() * 1e12).toString(16)}-${i}`));
+    // Each id's bytes where its first line was written (odd ones opened from a string alone), and
+    // each new line's id at the end. A request keeps a copy of its id: the line's bytes are
+    // overwritten once it is opened.
+    const pool = new Uint8Array(ids.length * 128 + 128);
     const view = new DataView(pool.buffer);
-    const home = (i: number) => i * 64 + (i % 5);
-    ids.forEach((id, i) => pool.set(Buffer.from(id), home(i)));
-    const line = ids.length * 64;
+    const home = (i: number) => i * 128 + (i % 5);
+    const line = ids.length * 128;
     for (let step = 0; step < 20_000; step++) {
       const i = Math.floor(random() * ids.length);
       const id = ids[i]!;
@@ -88,7 +88,11 @@ describe('pending requests in typed arrays', () => {
       const bytes = Buffer.from(id);
       pool.set(bytes, line + (step % 4));
       expect(p.slotOfBytes(view, line + (step % 4), line + (step % 4) + bytes.length)).toBe(s ?? NONE);
-      if (s === undefined) model.set(id, i % 2 === 0 ? p.open(id, step, home(i), bytes.length) : p.open(id, step));
+      if (s === undefined) {
+        pool.set(bytes, home(i));
+        model.set(id, i % 2 === 0 ? p.open(id, step, view, home(i), home(i) + bytes.length) : p.open(id, step));
+        pool.fill(0x7e, home(i), home(i) + bytes.length);
+      }
       else if (random() < 0.6) {
         p.close(s);
         model.delete(id);

@@ -15,8 +15,8 @@
 import { lineChunk } from '../backend/access-log.ts';
 import type { AccessLogChunk, AccessLogLine, AccessLogSource } from '../backend/types.ts';
 import { LineStore, MAX_LINE_BYTES } from './line-store.ts';
-import { NONE, PendingRequests } from './pending.ts';
-import { AccessLogParseError, durationAt, flagList, HOP_SLOTS, HopField, hopFieldsAt, isJsonAt, keepHopOffsets, lastDownstreamLocalAddress, responseCodeAt, scanAccessLogBytes, type AccessLogKey, type HopFields, type HopFieldSlot } from './parser.ts';
+import { LINE_SLOTS, NONE, PendingRequests } from './pending.ts';
+import { AccessLogParseError, durationAt, flagList, HopField, hopFieldsAt, isJsonAt, keepHopOffsets, lastDownstreamLocalAddress, responseCodeAt, scanAccessLogBytes, type AccessLogKey, type HopFields, type HopFieldSlot } from './parser.ts';
 import type { HopNumbers } from './aggregate.ts';
 import type { Hop, RequestTree, UpstreamCluster, WorkloadRef } from './types.ts';
 
@@ -60,6 +60,8 @@ const NO_TREES: RequestTree[] = [];
 /** Pairing marks of an inbound line: no client line found, or a mirror copy (no client line by design). */
 const UNPAIRED = -1;
 const MIRROR_COPY = -2;
+/** A line mark (PendingRequests.lineMarks): the authority of a TEXT line marks a shadow copy. */
+const SHADOW_MARK = 1;
 
 function ipOf(addr: string | null): string | null {
   if (!addr) return null;
@@ -354,7 +356,11 @@ export class Correlator {
     if (this.pending.lineCount(s) < MAX_LINES_PER_REQUEST) {
       this.store.keep(from);
       const r = this.pending.addLine(s, from, to - from, key.startMs, chunk.source, key.upstreamCluster);
-      keepHopOffsets(this.pending.offsets, r * HOP_SLOTS);
+      const o = this.pending.offsets;
+      keepHopOffsets(o, r * LINE_SLOTS);
+      // Read now, while the line is in the CPU's cache; its request is worked out much later.
+      const a = r * LINE_SLOTS + F.authority;
+      if (!isJsonAt(o, r * LINE_SLOTS) && o[a]! >= 0 && isShadowAuthorityAt(this.store.bytes, from + o[a]!, from + o[a + 1]!)) this.pending.setLineMarks(r, SHADOW_MARK);
     }
     while (this.pending.size > this.maxPending) evicted = this.evictOldest(evicted);
     return evicted;
@@ -372,9 +378,8 @@ export class Correlator {
       const from = line + key.requestIdAt;
       const to = line + key.requestIdEnd;
       s = p.slotOfBytes(this.store.view, from, to);
-      // The id as a string of its own, made once per request. A new request's first line is kept
-      // (addLine()), so its id's bytes stay where they are.
-      if (s === NONE) return p.open(this.store.textAt(line, key.requestIdAt, key.requestIdEnd), at, from, to - from);
+      // The id as a string of its own, made once per request.
+      if (s === NONE) return p.open(this.store.textAt(line, key.requestIdAt, key.requestIdEnd), at, this.store.view, from, to);
     }
     p.touch(s, at);
     return s;
@@ -491,12 +496,12 @@ export class Correlator {
   }
 
   private code(k: number): number {
-    return this.json[k]?.entry.responseCode ?? responseCodeAt(this.pending.offsets, this.rec[k]! * HOP_SLOTS);
+    return this.json[k]?.entry.responseCode ?? responseCodeAt(this.pending.offsets, this.rec[k]! * LINE_SLOTS);
   }
 
   private duration(k: number): number | null {
     const j = this.json[k];
-    return j ? j.entry.durationMs : durationAt(this.pending.offsets, this.rec[k]! * HOP_SLOTS);
+    return j ? j.entry.durationMs : durationAt(this.pending.offsets, this.rec[k]! * LINE_SLOTS);
   }
 
   private flagsOf(k: number): string[] {
@@ -508,7 +513,7 @@ export class Correlator {
     const j = this.json[k];
     if (j) return f === F.flags ? null : j.entry[FIELD_NAMES[f]];
     const r = this.rec[k]!;
-    const at = r * HOP_SLOTS + f;
+    const at = r * LINE_SLOTS + f;
     const o = this.pending.offsets;
     return o[at]! < 0 ? null : this.store.textAt(this.pending.lineHandle(r), o[at]!, o[at + 1]!);
   }
@@ -519,20 +524,16 @@ export class Correlator {
     const o = this.pending.offsets;
     const ra = this.rec[a]!;
     const rb = this.rec[b]!;
-    const sa = o[ra * HOP_SLOTS + fa]!;
-    const sb = o[rb * HOP_SLOTS + fb]!;
+    const sa = o[ra * LINE_SLOTS + fa]!;
+    const sb = o[rb * LINE_SLOTS + fb]!;
     if (sa < 0 || sb < 0) return sa === sb;
-    const ea = o[ra * HOP_SLOTS + fa + 1]!;
-    return ea - sa === o[rb * HOP_SLOTS + fb + 1]! - sb && this.store.sameBytes(this.pending.lineHandle(ra), sa, ea, this.pending.lineHandle(rb), sb);
+    const ea = o[ra * LINE_SLOTS + fa + 1]!;
+    return ea - sa === o[rb * LINE_SLOTS + fb + 1]! - sb && this.store.sameBytes(this.pending.lineHandle(ra), sa, ea, this.pending.lineHandle(rb), sb);
   }
 
   private isShadow(k: number): boolean {
     if (this.json[k]) return isShadowAuthority(this.text(k, F.authority));
-    const r = this.rec[k]!;
-    const at = r * HOP_SLOTS + F.authority;
-    const o = this.pending.offsets;
-    const h = this.pending.lineHandle(r);
-    return o[at]! >= 0 && isShadowAuthorityAt(this.store.bytes, h + o[at]!, h + o[at + 1]!);
+    return (this.pending.lineMarks(this.rec[k]!) & SHADOW_MARK) !== 0;
   }
 
   // ---- Working out a request's hops ----
@@ -550,7 +551,7 @@ export class Correlator {
       this.rec[m] = r;
       // parsed() reads what is noted here: clear what an earlier request left.
       this.json[m] = null;
-      if (isJsonAt(p.offsets, r * HOP_SLOTS)) this.json[m] = this.parsed(m);
+      if (isJsonAt(p.offsets, r * LINE_SLOTS)) this.json[m] = this.parsed(m);
       this.shadow[m] = this.isShadow(m);
       if (p.lineCluster(r)?.direction === 'inbound') this.ins[this.nIns++] = m;
       else this.outs[this.nOuts++] = m;
@@ -610,7 +611,7 @@ export class Correlator {
   }
 
   private isNull(k: number, f: HopFieldSlot): boolean {
-    return this.json[k] ? this.text(k, f) === null : this.pending.offsets[this.rec[k]! * HOP_SLOTS + f]! < 0;
+    return this.json[k] ? this.text(k, f) === null : this.pending.offsets[this.rec[k]! * LINE_SLOTS + f]! < 0;
   }
 
   private setHop(h: number, from: WorkloadRef, to: WorkloadRef, o: number, i: number, mirror: boolean): void {
@@ -682,7 +683,7 @@ export class Correlator {
     const bytes = p.lineBytes(r);
     const line = this.store.text(handle, bytes);
     // Checked on arrival (add), which noted where the fields are.
-    const entry = hopFieldsAt(this.store.tokenArea, handle, bytes, line, p.offsets, r * HOP_SLOTS, p.lineCluster(r));
+    const entry = hopFieldsAt(this.store.tokenArea, handle, bytes, line, p.offsets, r * LINE_SLOTS, p.lineCluster(r));
     return { line, source: p.lineSource(r), entry };
   }
 

@@ -18,6 +18,28 @@ export const NONE = -1;
 /** Requests and lines the arrays hold at first (and again after trim()). */
 const SLOTS = 256;
 const LINES = 1024;
+/**
+ * A line record's numbers, side by side in one array: its hop-field offsets (parser.ts
+ * keepHopOffsets()), then its handle in the line store, its byte length, the next line of its
+ * request, and marks its correlator keeps. A request is worked out a settle window after its lines
+ * came, its records long out of the CPU's caches: a record in one place costs one or two cache
+ * misses rather than one per array.
+ */
+export const LINE_SLOTS = HOP_SLOTS + 4;
+const L_HANDLE = HOP_SLOTS;
+const L_BYTES = HOP_SLOTS + 1;
+const L_NEXT = HOP_SLOTS + 2;
+const L_MARKS = HOP_SLOTS + 3;
+
+/**
+ * A request's key, in one 64-byte record: its id's hash, its id's UTF-8 length (-1 when longer
+ * than ID_BYTES: then compared as a string) and bytes. A line finds its request from its id's
+ * bytes; with the key in one place that costs a cache miss or two, where hash, length and the id's
+ * bytes elsewhere (its first line, in the line store) cost one each.
+ */
+const KEY_INTS = 16;
+const ID_BYTES = (KEY_INTS - 2) * 4;
+const encoder = new TextEncoder();
 
 /** `a` with room for `size` entries, its first entries kept. */
 function resized<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
@@ -31,11 +53,9 @@ export class PendingRequests {
   private table = new Int32Array(SLOTS * 2);
   private pendingCount = 0;
   private readonly ids: (string | undefined)[] = [];
-  private hashes = new Int32Array(SLOTS);
-  /** Where each request's id is in the line store (its first line's bytes), or -1: compared there, four bytes at a time. */
-  private idAt = new Int32Array(SLOTS);
-  /** Its length in bytes there. */
-  private idLength = new Int32Array(SLOTS);
+  /** KEY_INTS numbers per slot. */
+  private keys = new Int32Array(SLOTS * KEY_INTS);
+  private keyView = new DataView(this.keys.buffer);
   // Arrival order: a list through the slots.
   private prevArrived = new Int32Array(SLOTS);
   private nextArrived = new Int32Array(SLOTS);
@@ -48,15 +68,12 @@ export class PendingRequests {
   private count = new Int32Array(SLOTS);
   private readonly freeSlots: number[] = [];
   private slotTop = 0;
-  // Line records: a kept line's handle in the line store, its byte length, its source, the next
-  // line of its request. Freed records are chained through `next`.
-  private handle = new Int32Array(LINES);
-  private bytes = new Int32Array(LINES);
-  private next = new Int32Array(LINES);
+  // Line records (LINE_SLOTS numbers each), their START_TIME and their source. Freed records are
+  // chained through their next-line slot.
+  private records = new Int32Array(LINES * LINE_SLOTS);
+  private lineCapacity = LINES;
   /** START_TIME in epoch ms (NaN when absent). */
   private start = new Float64Array(LINES);
-  /** Per line record, where its hop fields are (parser.ts keepHopOffsets). */
-  private hopOffsets = new Int32Array(LINES * HOP_SLOTS);
   private readonly sources: (AccessLogSource | undefined)[] = [];
   /** Per line record, its upstream cluster as checked on arrival (shared objects). */
   private readonly clusters: (UpstreamCluster | null)[] = [];
@@ -74,11 +91,11 @@ export class PendingRequests {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = this.table[i]! - 1;
       if (e === NONE) return NONE;
-      if (this.hashes[e] === h && this.ids[e] === id) return e;
+      if (this.keys[e * KEY_INTS] === h && this.ids[e] === id) return e;
     }
   }
 
-  /** slotOf() of the id whose UTF-8 bytes are `v[from..to)`; `v` holds the ids given to open(). */
+  /** slotOf() of the id whose UTF-8 bytes are `v[from..to)`. */
   slotOfBytes(v: DataView, from: number, to: number): number {
     const h = hashBytes(v, from, to);
     const n = to - from;
@@ -86,26 +103,22 @@ export class PendingRequests {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = this.table[i]! - 1;
       if (e === NONE) return NONE;
-      if (this.hashes[e] !== h) continue;
-      const at = this.idAt[e]!;
-      if (at >= 0 ? this.idLength[e] === n && sameBytes(v, at, v, from, n) : sameUtf8(this.ids[e]!, v, from, to)) return e;
+      const k = e * KEY_INTS;
+      if (this.keys[k] !== h) continue;
+      const length = this.keys[k + 1]!;
+      if (length >= 0 ? length === n && sameBytes(this.keyView, (k + 2) * 4, v, from, n) : sameUtf8(this.ids[e]!, v, from, to)) return e;
     }
   }
 
-  /**
-   * A new request (its id not pending), last in arrival order. `idAt`: where the id's bytes
-   * (`idLength` of them) are in the bytes slotOfBytes() is given, kept there while the request is
-   * pending (-1: not there).
-   */
-  open(id: string, at: number, idAt = NONE, idLength = 0): number {
+  /** A new request (its id not pending), last in arrival order; `idBytes`: the id's UTF-8 bytes `[from, to)`, when the caller has them. */
+  open(id: string, at: number, idBytes: DataView | null = null, from = 0, to = 0): number {
     let s = this.freeSlots.pop();
     if (s === undefined) {
       s = this.slotTop++;
       if (s >= this.lastAt.length) this.resizeSlots(this.lastAt.length * 2);
     }
     if (++this.pendingCount * 2 > this.table.length) this.rehash(this.table.length * 2);
-    const h = hashString(id);
-    this.hashes[s] = h;
+    const h = this.putKey(s, id, idBytes, from, to);
     this.insert(s, h);
     this.prevArrived[s] = this.lastArrived;
     this.nextArrived[s] = NONE;
@@ -113,8 +126,6 @@ export class PendingRequests {
     else this.nextArrived[this.lastArrived] = s;
     this.lastArrived = s;
     this.ids[s] = id;
-    this.idAt[s] = idAt;
-    this.idLength[s] = idLength;
     this.lastAt[s] = at;
     this.dirty[s] = 1;
     this.first[s] = this.last[s] = NONE;
@@ -125,19 +136,21 @@ export class PendingRequests {
   /** Appends a line to a request; returns its record. */
   addLine(s: number, handle: number, bytes: number, startMs: number, source: AccessLogSource, cluster: UpstreamCluster | null): number {
     let r = this.freeLines;
-    if (r !== NONE) this.freeLines = this.next[r]!;
+    if (r !== NONE) this.freeLines = this.records[r * LINE_SLOTS + L_NEXT]!;
     else {
       r = this.lineTop++;
-      if (r >= this.handle.length) this.resizeLines(this.handle.length * 2);
+      if (r >= this.lineCapacity) this.resizeLines(this.lineCapacity * 2);
     }
-    this.handle[r] = handle;
-    this.bytes[r] = bytes;
+    const at = r * LINE_SLOTS;
+    this.records[at + L_HANDLE] = handle;
+    this.records[at + L_BYTES] = bytes;
+    this.records[at + L_NEXT] = NONE;
+    this.records[at + L_MARKS] = 0;
     this.start[r] = startMs;
-    this.next[r] = NONE;
     this.sources[r] = source;
     this.clusters[r] = cluster;
     if (this.last[s] === NONE) this.first[s] = r;
-    else this.next[this.last[s]!] = r;
+    else this.records[this.last[s]! * LINE_SLOTS + L_NEXT] = r;
     this.last[s] = r;
     this.count[s]!++;
     return r;
@@ -183,15 +196,15 @@ export class PendingRequests {
   }
 
   nextLine(r: number): number {
-    return this.next[r]!;
+    return this.records[r * LINE_SLOTS + L_NEXT]!;
   }
 
   lineHandle(r: number): number {
-    return this.handle[r]!;
+    return this.records[r * LINE_SLOTS + L_HANDLE]!;
   }
 
   lineBytes(r: number): number {
-    return this.bytes[r]!;
+    return this.records[r * LINE_SLOTS + L_BYTES]!;
   }
 
   lineStartMs(r: number): number {
@@ -206,9 +219,18 @@ export class PendingRequests {
     return this.clusters[r]!;
   }
 
-  /** The table of lines' hop-field offsets; a line's start at `r * HOP_SLOTS` (valid until the next addLine). */
+  /** The line records; record r's hop-field offsets start at `r * LINE_SLOTS` (valid until the next addLine). */
   get offsets(): Int32Array {
-    return this.hopOffsets;
+    return this.records;
+  }
+
+  /** The correlator's marks on a line (0 when added). */
+  lineMarks(r: number): number {
+    return this.records[r * LINE_SLOTS + L_MARKS]!;
+  }
+
+  setLineMarks(r: number, marks: number): void {
+    this.records[r * LINE_SLOTS + L_MARKS] = marks;
   }
 
   /** Forgets a request and frees its line records. */
@@ -223,10 +245,10 @@ export class PendingRequests {
     else this.prevArrived[next] = prev;
     this.ids[s] = undefined;
     for (let r = this.first[s]!; r !== NONE; ) {
-      const n = this.next[r]!;
+      const n = this.records[r * LINE_SLOTS + L_NEXT]!;
       this.sources[r] = undefined;
       this.clusters[r] = null;
-      this.next[r] = this.freeLines;
+      this.records[r * LINE_SLOTS + L_NEXT] = this.freeLines;
       this.freeLines = r;
       r = n;
     }
@@ -248,7 +270,31 @@ export class PendingRequests {
     this.clear();
     if (this.table.length > SLOTS * 2) this.table = new Int32Array(SLOTS * 2);
     if (this.lastAt.length > SLOTS) this.resizeSlots(SLOTS);
-    if (this.handle.length > LINES) this.resizeLines(LINES);
+    if (this.lineCapacity > LINES) this.resizeLines(LINES);
+  }
+
+  /** Writes slot s's key; returns its hash. */
+  private putKey(s: number, id: string, idBytes: DataView | null, from: number, to: number): number {
+    const k = s * KEY_INTS;
+    let v = idBytes;
+    if (v === null) {
+      const b = encoder.encode(id);
+      v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      from = 0;
+      to = b.byteLength;
+    }
+    const n = to - from;
+    const h = hashBytes(v, from, to);
+    this.keys[k] = h;
+    this.keys[k + 1] = n <= ID_BYTES ? n : -1;
+    if (n <= ID_BYTES) {
+      const kv = this.keyView;
+      const at = (k + 2) * 4;
+      let i = 0;
+      for (; i + 4 <= n; i += 4) kv.setInt32(at + i, v.getInt32(from + i, true), true);
+      for (; i < n; i++) kv.setUint8(at + i, v.getUint8(from + i));
+    }
+    return h;
   }
 
   private insert(s: number, h: number): void {
@@ -262,10 +308,10 @@ export class PendingRequests {
   private remove(s: number): void {
     const t = this.table;
     const mask = t.length - 1;
-    let i = this.hashes[s]! & mask;
+    let i = this.keys[s * KEY_INTS]! & mask;
     while (t[i] !== s + 1) i = (i + 1) & mask;
     for (let j = (i + 1) & mask; t[j] !== 0; j = (j + 1) & mask) {
-      const home = this.hashes[t[j]! - 1]! & mask;
+      const home = this.keys[(t[j]! - 1) * KEY_INTS]! & mask;
       // Entry j may fill the hole at i unless its home lies cyclically in (i, j].
       if (((j - home) & mask) >= ((j - i) & mask)) {
         t[i] = t[j]!;
@@ -277,13 +323,12 @@ export class PendingRequests {
 
   private rehash(size: number): void {
     this.table = new Int32Array(size);
-    for (let s = this.firstArrived; s !== NONE; s = this.nextArrived[s]!) this.insert(s, this.hashes[s]!);
+    for (let s = this.firstArrived; s !== NONE; s = this.nextArrived[s]!) this.insert(s, this.keys[s * KEY_INTS]!);
   }
 
   private resizeSlots(n: number): void {
-    this.hashes = resized(this.hashes, n);
-    this.idAt = resized(this.idAt, n);
-    this.idLength = resized(this.idLength, n);
+    this.keys = resized(this.keys, n * KEY_INTS);
+    this.keyView = new DataView(this.keys.buffer);
     this.prevArrived = resized(this.prevArrived, n);
     this.nextArrived = resized(this.nextArrived, n);
     this.lastAt = resized(this.lastAt, n);
@@ -294,10 +339,8 @@ export class PendingRequests {
   }
 
   private resizeLines(n: number): void {
-    this.handle = resized(this.handle, n);
-    this.bytes = resized(this.bytes, n);
-    this.next = resized(this.next, n);
+    this.records = resized(this.records, n * LINE_SLOTS);
     this.start = resized(this.start, n);
-    this.hopOffsets = resized(this.hopOffsets, n * HOP_SLOTS);
+    this.lineCapacity = n;
   }
 }

@@ -21,15 +21,18 @@ const LINES = 1024;
 /**
  * A line record's numbers, side by side in one array: its hop-field offsets (parser.ts
  * keepHopOffsets()), then its handle in the line store, its byte length, the next line of its
- * request, and marks its correlator keeps. A request is worked out a settle window after its lines
- * came, its records long out of the CPU's caches: a record in one place costs one or two cache
- * misses rather than one per array.
+ * request, marks its correlator keeps, and its START_TIME (a double, in the last two slots). A
+ * request is worked out a settle window after its lines came, its records long out of the CPU's
+ * caches: a record in one place costs one or two cache misses rather than one per array.
  */
-export const LINE_SLOTS = HOP_SLOTS + 4;
+export const LINE_SLOTS = HOP_SLOTS + 6;
 const L_HANDLE = HOP_SLOTS;
 const L_BYTES = HOP_SLOTS + 1;
 const L_NEXT = HOP_SLOTS + 2;
 const L_MARKS = HOP_SLOTS + 3;
+/** START_TIME's index in the records as doubles (an even slot: eight-byte aligned). */
+const L_START = (HOP_SLOTS + 4) / 2;
+const START_STRIDE = LINE_SLOTS / 2;
 
 /**
  * A request's key, in one 64-byte record: its id's hash, its id's UTF-8 length (-1 when longer
@@ -68,12 +71,11 @@ export class PendingRequests {
   private count = new Int32Array(SLOTS);
   private readonly freeSlots: number[] = [];
   private slotTop = 0;
-  // Line records (LINE_SLOTS numbers each), their START_TIME and their source. Freed records are
-  // chained through their next-line slot.
+  // Line records (LINE_SLOTS numbers each, START_TIME in epoch ms or NaN read through `starts`)
+  // and their source. Freed records are chained through their next-line slot.
   private records = new Int32Array(LINES * LINE_SLOTS);
+  private starts = new Float64Array(this.records.buffer);
   private lineCapacity = LINES;
-  /** START_TIME in epoch ms (NaN when absent). */
-  private start = new Float64Array(LINES);
   private readonly sources: (AccessLogSource | undefined)[] = [];
   /** Per line record, its upstream cluster as checked on arrival (shared objects). */
   private readonly clusters: (UpstreamCluster | null)[] = [];
@@ -146,7 +148,7 @@ export class PendingRequests {
     this.records[at + L_BYTES] = bytes;
     this.records[at + L_NEXT] = NONE;
     this.records[at + L_MARKS] = 0;
-    this.start[r] = startMs;
+    this.starts[r * START_STRIDE + L_START] = startMs;
     this.sources[r] = source;
     this.clusters[r] = cluster;
     if (this.last[s] === NONE) this.first[s] = r;
@@ -208,7 +210,7 @@ export class PendingRequests {
   }
 
   lineStartMs(r: number): number {
-    return this.start[r]!;
+    return this.starts[r * START_STRIDE + L_START]!;
   }
 
   lineSource(r: number): AccessLogSource {
@@ -340,7 +342,7 @@ export class PendingRequests {
 
   private resizeLines(n: number): void {
     this.records = resized(this.records, n * LINE_SLOTS);
-    this.start = resized(this.start, n);
+    this.starts = new Float64Array(this.records.buffer);
     this.lineCapacity = n;
   }
 }

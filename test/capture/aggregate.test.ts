@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Aggregator, Histogram, WindowSeries, isError, nodeId } from '../../main/core/capture/aggregate.ts';
+import { Aggregator, Histogram, LATENCY_BOUNDS, WindowSeries, isError, nodeId } from '../../main/core/capture/aggregate.ts';
 import type { Hop } from '../../main/core/capture/types.ts';
 
 const ref = (app: string, version: string | null = null) => ({ workload: version ? `${app}-${version}` : app, app, version, namespace: 'default', service: app });
@@ -25,6 +25,17 @@ describe('Histogram', () => {
     expect(h.percentile(0.99)).toBeGreaterThanOrEqual(80);
     expect(h.percentile(0.99)).toBeLessThanOrEqual(100);
     expect(new Histogram().percentile(0.5)).toBeNull();
+  });
+
+  it('puts each value in the first bucket whose bound is at or above it, fractions and edges included', () => {
+    const values = [0, 0.25, 1, 1.5, 2, 7, 8, 8.01, 999, 999.5, 1000, 1000.5, 1001, 1249.9, 60_000, 60_001, 1e9, Infinity, NaN];
+    for (let ms = 0; ms <= 1200; ms += 0.5) values.push(ms);
+    for (const ms of values) {
+      const h = new Histogram();
+      h.add(ms);
+      const at = LATENCY_BOUNDS.findIndex((bound) => ms <= bound);
+      expect(h.counts.indexOf(1), String(ms)).toBe(at === -1 ? LATENCY_BOUNDS.length - 1 : at);
+    }
   });
 });
 

@@ -14,7 +14,16 @@ export const LATENCY_BOUNDS = [
 ];
 const NB = LATENCY_BOUNDS.length;
 
+/** The bucket of each whole millisecond up to a second, looked up: most latencies are below it. */
+const SMALL_MS = 1000;
+const smallBuckets = Uint8Array.from({ length: SMALL_MS + 1 }, (_, ms) => searchBucket(ms));
+
 function bucketOf(ms: number): number {
+  // The bounds are whole milliseconds: the first one at or above ms is the first at or above its ceiling.
+  return ms >= 0 && ms <= SMALL_MS ? smallBuckets[Math.ceil(ms)]! : searchBucket(ms);
+}
+
+function searchBucket(ms: number): number {
   let lo = 0;
   let hi = NB - 1;
   while (lo < hi) {

@@ -302,6 +302,8 @@ export class Correlator {
    */
   add(chunk: AccessLogChunk): RequestTree[] {
     let evicted = NO_TREES;
+    // A source that knows its pod's IP tells it once for all its lines.
+    if (chunk.source.podIP) this.learnPod(chunk.source, chunk.source.podIP);
     const b = chunk.bytes;
     const end = b.length;
     for (let from = 0; from < end; ) {
@@ -351,7 +353,8 @@ export class Correlator {
       return evicted;
     }
     this.onLine(key, chunk.receivedAt);
-    this.learnPod(chunk.source, key);
+    // An inbound line's downstream local address is the pod's own IP (since 1.10; 127.0.0.1 before).
+    if (!chunk.source.podIP && key.upstreamCluster?.direction === 'inbound') this.learnPod(chunk.source, ipOf(lastDownstreamLocalAddress()));
     const s = this.slotFor(key, from, chunk.receivedAt);
     if (this.pending.lineCount(s) < MAX_LINES_PER_REQUEST) {
       this.store.keep(from);
@@ -463,10 +466,8 @@ export class Correlator {
     return t;
   }
 
-  private learnPod(s: AccessLogSource, key: AccessLogKey): void {
-    let ip = s.podIP ?? null;
-    // An inbound line's downstream local address is the pod's own IP (since 1.10; 127.0.0.1 before).
-    if (!ip && key.upstreamCluster?.direction === 'inbound') ip = ipOf(lastDownstreamLocalAddress());
+  /** Pod IP → the proxy that logged from it, for upstream host → workload lookups. */
+  private learnPod(s: AccessLogSource, ip: string | null): void {
     if (!ip || ip.startsWith('127.')) return;
     if (this.pods.get(ip)?.pod === s.pod) return;
     this.pods.delete(ip);

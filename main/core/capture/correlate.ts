@@ -34,7 +34,7 @@ export interface CorrelatorOptions {
   onHop?: (h: HopNumbers, atMs: number) => void;
   /** Each line that parses: its key (valid during the call) and when its chunk arrived. */
   onLine?: (key: AccessLogKey, receivedAt: number) => void;
-  /** Each line that does not parse (the line is dropped). */
+  /** Each line that does not parse (dropped), with its first UNPARSED_SHOWN bytes as text. */
   onUnparsed?: (error: AccessLogParseError, line: string, chunk: AccessLogChunk) => void;
 }
 
@@ -42,6 +42,8 @@ const MAX_LINES_PER_REQUEST = 256;
 /** Bytes of a chunk staged at once (a longer line alone, up to MAX_LINE_BYTES): what a socket read delivers. */
 const PIECE = 64 * 1024;
 const NEWLINE = 10;
+/** Bytes of a line that does not parse handed to onUnparsed: its start, for the diagnostics panel. */
+const UNPARSED_SHOWN = 1024;
 
 /**
  * The end of the whole lines from `from` that make a piece (at most PIECE bytes, or one longer
@@ -311,7 +313,7 @@ export class Correlator {
       if (to < 0) {
         const nl = b.indexOf(NEWLINE, from);
         const lineEnd = nl === -1 ? end : nl;
-        this.onUnparsed(new AccessLogParseError(`longer than ${MAX_LINE_BYTES} bytes`), Buffer.from(b.buffer, b.byteOffset + from, Math.min(lineEnd - from, 1024)).toString('utf8'), chunk);
+        this.onUnparsed(new AccessLogParseError(`longer than ${MAX_LINE_BYTES} bytes`), Buffer.from(b.buffer, b.byteOffset + from, Math.min(lineEnd - from, UNPARSED_SHOWN)).toString('utf8'), chunk);
         from = lineEnd + 1;
         continue;
       }
@@ -349,7 +351,7 @@ export class Correlator {
       key = scanAccessLogBytes(this.store.tokenArea, from, to - from);
     } catch (err) {
       if (!(err instanceof AccessLogParseError)) throw err;
-      this.onUnparsed(err, this.store.textAt(from, 0, Math.min(to - from, 1024)), chunk);
+      this.onUnparsed(err, this.store.textAt(from, 0, Math.min(to - from, UNPARSED_SHOWN)), chunk);
       return evicted;
     }
     this.onLine(key, chunk.receivedAt);

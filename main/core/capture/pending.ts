@@ -9,9 +9,8 @@
 // that find it pending cost no string, no string hash and no map probe of their own.
 import type { AccessLogSource } from '../backend/types.ts';
 import type { UpstreamCluster } from './types.ts';
-import { hashBytes, hashString, sameBytes, sameUtf8 } from './hash.ts';
+import { hashBytes, hashString, sameBytes, sameUtf8, utf8View } from './hash.ts';
 import { HOP_SLOTS } from './parser.ts';
-
 
 /** No request (slotOf), the end of a line list or of the arrival order, an empty free list. */
 export const NONE = -1;
@@ -42,7 +41,6 @@ const START_STRIDE = LINE_SLOTS / 2;
  */
 const KEY_INTS = 16;
 const ID_BYTES = (KEY_INTS - 2) * 4;
-const encoder = new TextEncoder();
 
 /** `a` with room for `size` entries, its first entries kept. */
 function resized<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
@@ -280,10 +278,9 @@ export class PendingRequests {
     const k = s * KEY_INTS;
     let v = idBytes;
     if (v === null) {
-      const b = encoder.encode(id);
-      v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      v = utf8View(id);
       from = 0;
-      to = b.byteLength;
+      to = v.byteLength;
     }
     const n = to - from;
     const h = hashBytes(v, from, to);

@@ -1,8 +1,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AccessLogParseError, HOP_SLOTS, hopFieldsAt, keepHopOffsets, lastDownstreamLocalAddress, parseAccessLog, parseUpstreamCluster, scanAccessLog, scanAccessLogBytes } from '../../main/core/capture/parser.ts';
-import { AREA_START, TokenArea } from '../../main/core/capture/tokenizer.ts';
+import {
+  AccessLogParseError,
+  HOP_SLOTS,
+  hopFieldsAt,
+  keepHopOffsets,
+  lastDownstreamLocalAddress,
+  parseAccessLog,
+  parseUpstreamCluster,
+  scanAccessLog,
+  scanAccessLogBytes,
+  useTokenizerChecks,
+} from '../../main/core/capture/parser.ts';
+import { AREA_START, CURRENT_OK, TokenArea } from '../../main/core/capture/tokenizer.ts';
 import { RESPONSE_FLAGS, describeFlag } from '../../main/core/capture/flags.ts';
 
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'capture');
@@ -244,6 +255,82 @@ describe('scanAccessLog', () => {
       expect(scanAccessLog(out!.replace(raw, other)).upstreamCluster?.raw).toBe(other);
       expect(scanAccessLog(out!).upstreamCluster?.raw).toBe(raw);
     }
+  });
+});
+
+describe('the tokenizer\'s checks of 1.9+ lines', () => {
+  // tokenize.wat checks a 1.9+ line's fields as it splits it, and the parser takes its verdict;
+  // every other line is checked in parser.ts. Both ways must agree on every line: the same error,
+  // key, hop offsets and entry.
+  const area = new TokenArea(1 << 16);
+  const at = AREA_START + 3;
+  const encoder = new TextEncoder();
+  /** Everything a line yields, read one way. */
+  const reading = (line: string, fast: boolean) => {
+    useTokenizerChecks(fast);
+    try {
+      const n = encoder.encodeInto(line, area.bytes.subarray(at)).written;
+      const key = { ...scanAccessLogBytes(area, at, n) };
+      const tokenizerChecked = area.current[CURRENT_OK] === 1;
+      const offsets = new Int32Array(HOP_SLOTS);
+      keepHopOffsets(offsets, 0);
+      const local = lastDownstreamLocalAddress();
+      return { result: { key, offsets: [...offsets], local, entry: parseAccessLog(line) }, tokenizerChecked };
+    } catch (e) {
+      return { result: `${(e as Error).name}: ${(e as Error).message}`, tokenizerChecked: false };
+    } finally {
+      useTokenizerChecks(true);
+    }
+  };
+  const current = [...lines('istio-docs-text-format.log'), ...lines('community-text-format.log')];
+  const others = [...lines('istio-docs-legacy-format.log'), ...lines('community-json-format.jsonl'), ...lines('broken-lines.log')];
+
+  it('takes nearly every real 1.9+ line and no other, and reads each as the parser\'s own checks do', () => {
+    let taken = 0;
+    for (const line of current) {
+      const fast = reading(line, true);
+      expect(fast.result, line).toEqual(reading(line, false).result);
+      if (fast.tokenizerChecked) taken++;
+    }
+    expect(taken).toBeGreaterThanOrEqual(current.length - 2);
+    for (const line of others) {
+      const fast = reading(line, true);
+      expect(fast.tokenizerChecked, line).toBe(false);
+      expect(fast.result, line).toEqual(reading(line, false).result);
+    }
+  });
+
+  it('agrees with the parser\'s checks on thousands of damaged 1.9+ lines', () => {
+    // A byte replaced, removed or doubled anywhere, deterministic (a small LCG).
+    let seed = 7;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const bytes = [' ', '"', '-', 'x', '0', '9', '[', ']', '\t', 'é', ':', '.', 'Z', '', '12345678901'];
+    let taken = 0;
+    let declined = 0;
+    for (let i = 0; i < 4_000; i++) {
+      const line = current[rand(current.length)]!;
+      const p = rand(line.length);
+      const edit = rand(3);
+      const b = bytes[rand(bytes.length)]!;
+      const damaged = edit === 0 ? line.slice(0, p) + b + line.slice(p + 1) : edit === 1 ? line.slice(0, p) + line.slice(p + 1) : line.slice(0, p) + b + line.slice(p);
+      const fast = reading(damaged, true);
+      expect(fast.result, damaged).toEqual(reading(damaged, false).result);
+      if (fast.tokenizerChecked) taken++;
+      else declined++;
+    }
+    // Both ways were exercised: lines the tokenizer took, and lines it left to the parser.
+    expect(taken).toBeGreaterThan(1_000);
+    expect(declined).toBeGreaterThan(500);
+  });
+
+  it('leaves numbers of ten digits and more to the parser, which reads them whole', () => {
+    const [out] = lines('istio-docs-text-format.log');
+    const big = out!.replace(' 0 135 4 4 ', ' 0 12345678901 4 4 ');
+    expect(big).not.toBe(out);
+    const fast = reading(big, true);
+    expect(fast.tokenizerChecked).toBe(false);
+    expect(parseAccessLog(big).bytesSent).toBe(12345678901);
+    expect(fast.result).toEqual(reading(big, false).result);
   });
 });
 

@@ -21,6 +21,20 @@ export const UNTERMINATED_BRACKET = -3;
 /** Fields a line may have. */
 export const MAX_FIELDS = 32;
 
+/**
+ * After tokenize(), TokenArea.current: whether the line is Istio's 1.9+ TEXT layout with every
+ * field the parser checks passing (1, else 0), and then the values the checks read.
+ */
+export const CURRENT_OK = 0;
+/** RESPONSE_CODE, then BYTES_RECEIVED, BYTES_SENT, DURATION, UPSTREAM_SERVICE_TIME: -1 for `-`. */
+export const CURRENT_CODE = 1;
+export const CURRENT_DURATION = 4;
+/** The request field's first and last space, from the line's first byte. */
+export const CURRENT_METHOD_END = 6;
+export const CURRENT_PATH_END = 7;
+/** START_TIME's seconds and milliseconds as milliseconds into its minute, -1 when not of the usual form. */
+export const CURRENT_START_IN_MINUTE = 8;
+
 const WASM_PAGE = 64 * 1024;
 /** Where lines may be written: the first 64 KiB hold the tokenizer's output. */
 export const AREA_START = WASM_PAGE;
@@ -50,6 +64,8 @@ export class TokenArea {
   readonly starts: Int32Array;
   readonly ends: Int32Array;
   readonly kinds: Uint8Array;
+  /** After tokenize(): the fast path's verdict on the line and its values (CURRENT_*). */
+  readonly current: Int32Array;
   private readonly errorAt: Int32Array;
   private readonly split: (start: number, length: number) => number;
 
@@ -70,6 +86,7 @@ export class TokenArea {
     this.ends = new Int32Array(raw, 128, MAX_FIELDS);
     this.kinds = new Uint8Array(raw, 256, MAX_FIELDS);
     this.errorAt = new Int32Array(raw, 288, 1);
+    this.current = new Int32Array(raw, 292, 9);
   }
 
   /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lineChunk } from '../../main/core/backend/access-log.ts';
 import type { AccessLogLine } from '../../main/core/backend/types.ts';
-import { Correlator, correlateLines, isShadowAuthorityAt } from '../../main/core/capture/correlate.ts';
+import { Correlator, correlateLines, isShadowAuthorityAt, TRIM_AFTER_IDLE_MS } from '../../main/core/capture/correlate.ts';
 import { MAX_LINE_BYTES } from '../../main/core/capture/line-store.ts';
 import { Aggregator } from '../../main/core/capture/aggregate.ts';
 import { parseAccessLog } from '../../main/core/capture/parser.ts';
@@ -223,6 +223,31 @@ describe('correlation of Bookinfo chains', () => {
     for (const id of ['b', 'c', 'd', 'e']) for (const l of bookinfoRequest(id, 'v1', { receivedAt: 2000 })) evicted.push(...c.add(lineChunk(l)).map((t) => t.requestId));
     expect(evicted).toEqual(['b']);
     expect(c.pendingCount).toBe(3);
+  });
+
+  it('gives back what a burst made its line store grow to once idle for a while, not at a lull between bursts', () => {
+    const c = new Correlator({ settleMs: 100 });
+    const burst = (at: number) => {
+      for (let i = 0; i < 6_000; i++) for (const l of bookinfoRequest(`r${at}-${i}`, 'v1', { receivedAt: at })) c.add(lineChunk(l));
+    };
+    burst(1_000);
+    const grown = c.storePages;
+    expect(grown).toBeGreaterThan(3);
+    c.settle(2_000, () => undefined);
+    expect(c.pendingCount).toBe(0);
+    c.settle(3_000, () => undefined);
+    expect(c.storePages).toBe(grown); // a lull: the next burst takes the same pages
+    burst(4_000);
+    c.settle(5_000, () => undefined);
+    c.settle(5_000 + TRIM_AFTER_IDLE_MS - 1, () => undefined);
+    expect(c.storePages).toBe(grown);
+    c.settle(5_000 + TRIM_AFTER_IDLE_MS, () => undefined);
+    expect(c.storePages).toBe(0);
+    // And capture goes on as before.
+    for (const l of bookinfoRequest('after', 'v2', { receivedAt: 20_000 })) c.add(lineChunk(l));
+    const done: RequestTree[] = [];
+    c.settle(21_000, (t) => done.push(t));
+    expect(done.map((t) => t.hops.length)).toEqual([4]);
   });
 });
 

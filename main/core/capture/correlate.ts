@@ -226,6 +226,9 @@ const F = HopField;
 /** The HopFields key of each string field (a JSON line's fields are read by name; flags apart). */
 const FIELD_NAMES = Object.fromEntries(Object.entries(HopField).map(([name, slot]) => [slot, name])) as Record<HopFieldSlot, Exclude<keyof typeof HopField, 'flags'>>;
 
+/** How long capture stays idle before it gives back what a burst made its store and arrays grow to. */
+export const TRIM_AFTER_IDLE_MS = 10_000;
+
 export class Correlator {
   private readonly pending = new PendingRequests();
   /** Pod IP → the proxy that logged from it (learned from every line's source). */
@@ -239,6 +242,8 @@ export class Correlator {
   private readonly store: LineStore;
   private readonly onHop: (h: HopNumbers, atMs: number) => void;
   private tcpSeq = 0;
+  /** When settle() first found nothing pending since lines last came (NaN until then). */
+  private idleSince = NaN;
   private readonly onLine: (key: AccessLogKey, receivedAt: number) => void;
   private readonly onUnparsed: (error: AccessLogParseError, line: string, chunk: AccessLogChunk) => void;
   /**
@@ -304,6 +309,7 @@ export class Correlator {
    */
   add(chunk: AccessLogChunk): RequestTree[] {
     let evicted = NO_TREES;
+    this.idleSince = NaN;
     // A source that knows its pod's IP tells it once for all its lines.
     if (chunk.source.podIP) this.learnPod(chunk.source, chunk.source.podIP);
     const b = chunk.bytes;
@@ -432,11 +438,20 @@ export class Correlator {
       if (t !== null) done(t);
       n++;
     }
-    if (this.pending.size === 0) {
+    // Memory a flood made grow goes back once capture has been idle a while, not at every lull
+    // between bursts: each burst would grow it again, paying page faults and copies.
+    if (this.pending.size > 0) return n;
+    if (Number.isNaN(this.idleSince)) this.idleSince = now;
+    else if (now - this.idleSince >= TRIM_AFTER_IDLE_MS) {
       this.store.trim();
       this.pending.trim();
     }
     return n;
+  }
+
+  /** Pages of lines the store holds, in use or spare. */
+  get storePages(): number {
+    return this.store.pageCount;
   }
 
   /** Completes everything still pending; returns the trees built. */

@@ -17,6 +17,23 @@ function linesOf(p: PendingRequests, s: number): [number, number, number, string
 }
 
 describe('pending requests in typed arrays', () => {
+  it('reuses line records and slots in the order they were freed (consecutive records for a burst of requests that complete in order)', () => {
+    const p = new PendingRequests();
+    const src = source('a');
+    const records = (id: string) => {
+      const s = p.open(id, 0);
+      return [0, 1, 2].map((k) => p.addLine(s, k, 10, 0, src, null));
+    };
+    const a = records('a');
+    const b = records('b');
+    const sa = p.slotOf('a');
+    const sb = p.slotOf('b');
+    p.close(sa);
+    p.close(sb);
+    expect([...records('c'), ...records('d')]).toEqual([...a, ...b]);
+    expect([p.slotOf('c'), p.slotOf('d')]).toEqual([sa, sb]);
+  });
+
   it('keeps each request its lines, in arrival order, past the first capacity and after slots and records are reused', () => {
     const p = new PendingRequests();
     const pods = [source('a'), source('b')];

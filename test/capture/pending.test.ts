@@ -56,6 +56,19 @@ describe('pending requests in typed arrays', () => {
     expect(p.oldest()).toBe(p.slotOf('r1'));
   });
 
+  it('lists a request\'s line records by index as its line list has them, past the first few', () => {
+    const p = new PendingRequests();
+    for (const n of [1, 7, 8, 9, 40]) {
+      const s = p.open(`n${n}`, 0);
+      for (let k = 0; k < n; k++) p.addLine(s, k, 10, 0, source('a'), null);
+      const chain: number[] = [];
+      for (let r = p.firstLine(s); r !== NONE; r = p.nextLine(r)) chain.push(r);
+      const out: number[] = [];
+      expect(p.linesOf(s, out)).toBe(n);
+      expect(out).toEqual(chain);
+    }
+  });
+
   it('a line marks its request changed once and keeps the latest arrival', () => {
     const p = new PendingRequests();
     const s = p.open('r', 10);

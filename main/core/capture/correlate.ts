@@ -563,16 +563,16 @@ export class Correlator {
    */
   private plan(s: number): number {
     const p = this.pending;
-    let m = 0;
+    const m = p.linesOf(s, this.rec);
     this.nIns = this.nOuts = 0;
-    for (let r = p.firstLine(s); r !== NONE; r = p.nextLine(r), m++) {
-      this.rec[m] = r;
+    for (let k = 0; k < m; k++) {
+      const r = this.rec[k]!;
       // parsed() reads what is noted here: clear what an earlier request left.
-      this.json[m] = null;
-      if (isJsonAt(p.offsets, r * LINE_SLOTS)) this.json[m] = this.parsed(m);
-      this.shadow[m] = this.isShadow(m);
-      if (p.lineCluster(r)?.direction === 'inbound') this.ins[this.nIns++] = m;
-      else this.outs[this.nOuts++] = m;
+      this.json[k] = null;
+      if (isJsonAt(p.offsets, r * LINE_SLOTS)) this.json[k] = this.parsed(k);
+      this.shadow[k] = this.isShadow(k);
+      if (p.lineCluster(r)?.direction === 'inbound') this.ins[this.nIns++] = k;
+      else this.outs[this.nOuts++] = k;
     }
     // Lines arrive per proxy stream, not in call order; pairing goes in call order.
     const keys = this.sortKeys;

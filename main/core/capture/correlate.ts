@@ -16,7 +16,7 @@ import { lineChunk } from '../backend/access-log.ts';
 import type { AccessLogChunk, AccessLogLine, AccessLogSource } from '../backend/types.ts';
 import { LineStore, MAX_LINE_BYTES } from './line-store.ts';
 import { LINE_SLOTS, NONE, PendingRequests } from './pending.ts';
-import { AccessLogParseError, durationAt, flagList, HopField, hopFieldsAt, isJsonAt, keepHopOffsets, lastDownstreamLocalAddress, responseCodeAt, scanAccessLogBytes, type AccessLogKey, type HopFields, type HopFieldSlot } from './parser.ts';
+import { AccessLogParseError, AddressKey, durationAt, flagList, HopField, hopFieldsAt, isJsonAt, keepHopOffsets, lastDownstreamLocalAddress, responseCodeAt, scanAccessLogBytes, type AccessLogKey, type HopFields, type HopFieldSlot } from './parser.ts';
 import type { HopNumbers } from './aggregate.ts';
 import type { Hop, RequestTree, UpstreamCluster, WorkloadRef } from './types.ts';
 
@@ -549,6 +549,21 @@ export class Correlator {
     return ea - sa === o[rb * LINE_SLOTS + fb + 1]! - sb && this.store.sameBytes(this.pending.lineHandle(ra), sa, ea, this.pending.lineHandle(rb), sb);
   }
 
+  /**
+   * Whether outbound line o's upstream local address is inbound line i's downstream remote
+   * address: both ends of one TCP connection. Compared packed where both were packed on arrival
+   * (nearly always), which spares reading two lines that left the CPU's caches long ago.
+   */
+  private sameConnection(o: number, i: number): boolean {
+    if (!this.json[o] && !this.json[i]) {
+      const r = this.pending.offsets;
+      const a = this.rec[o]! * LINE_SLOTS + AddressKey.upstreamLocalAddress;
+      const b = this.rec[i]! * LINE_SLOTS + AddressKey.downstreamRemoteAddress;
+      if (r[a] !== 0 && r[b] !== 0) return r[a] === r[b] && r[a + 1] === r[b + 1] && r[a + 2] === r[b + 2];
+    }
+    return this.same(o, F.upstreamLocalAddress, i, F.downstreamRemoteAddress);
+  }
+
   private isShadow(k: number): boolean {
     if (this.json[k]) return isShadowAuthority(this.text(k, F.authority));
     return (this.pending.lineMarks(this.rec[k]!) & SHADOW_MARK) !== 0;
@@ -590,7 +605,7 @@ export class Correlator {
       peer[k] = UNPAIRED;
       if (this.isNull(ins[k]!, F.downstreamRemoteAddress)) continue;
       for (let j = 0; j < this.nOuts; j++) {
-        if (!taken[j] && this.same(outs[j]!, F.upstreamLocalAddress, ins[k]!, F.downstreamRemoteAddress)) {
+        if (!taken[j] && this.sameConnection(outs[j]!, ins[k]!)) {
           taken[j] = true;
           peer[k] = j;
           break;

@@ -5,13 +5,16 @@
 // either `[…]`, `"…"` or a space-free word, and reads the fields from their offsets.
 import { hashBytes, hashString, sameBytes, utf8View } from './hash.ts';
 import {
+  ADDRESS_INTS,
   AREA_START,
   CURRENT_CODE,
+  CURRENT_DOWNSTREAM_REMOTE,
   CURRENT_DURATION,
   CURRENT_METHOD_END,
   CURRENT_OK,
   CURRENT_PATH_END,
   CURRENT_START_IN_MINUTE,
+  CURRENT_UPSTREAM_LOCAL,
   MAX_FIELDS,
   TokenArea,
   TOO_MANY_FIELDS,
@@ -258,6 +261,8 @@ let responseCode = 0;
 let durationMs: number | null = null;
 /** START_TIME's milliseconds into its minute when the tokenizer read them, else -1. */
 let startInMinute = -1;
+/** Whether the tokenizer checked the line (its values are in its area's `current`). */
+let tokenizerChecked = false;
 /** Whether checkText() takes the tokenizer's verdict on a 1.9+ line (off only in tests, to compare with the checks here). */
 let fastPath = true;
 
@@ -288,9 +293,11 @@ function checkText(): void {
     methodEnd = c[CURRENT_METHOD_END]!;
     pathEnd = c[CURRENT_PATH_END]!;
     startInMinute = c[CURRENT_START_IN_MINUTE]!;
+    tokenizerChecked = true;
     return;
   }
   startInMinute = -1;
+  tokenizerChecked = false;
   const L = pickLayout(n);
   const q = L.bytesReceived + 4;
   const t = q + 5;
@@ -559,7 +566,7 @@ export type HopFields = Pick<
 // correlator in typed arrays) and the line's cluster (its key), so that building slices the fields
 // without tokenizing the line again.
 
-export const HOP_SLOTS = 22;
+export const HOP_SLOTS = 28;
 /** In a line's first slot: a JSON line, parsed again when built (JSON.parse has no offsets to keep). */
 const NOT_TEXT = -2;
 // Slot pairs [start, end) of each string field (-1 when null), and two plain numbers.
@@ -575,6 +582,9 @@ const H_UPSTREAM_LOCAL = 14;
 const H_DOWNSTREAM_LOCAL = 16;
 const H_DOWNSTREAM_REMOTE = 18;
 const H_SNI = 20;
+// The connection's ends packed (ADDRESS_INTS each; see AddressKey).
+const H_UPSTREAM_LOCAL_KEY = 22;
+const H_DOWNSTREAM_REMOTE_KEY = 25;
 
 function putRange(out: Int32Array, at: number, s: number, e: number, isNull: boolean): void {
   out[at] = isNull ? -1 : s;
@@ -614,6 +624,14 @@ export function keepHopOffsets(out: Int32Array, at: number): void {
   putField(out, at + H_DOWNSTREAM_LOCAL, tail + 2);
   putField(out, at + H_DOWNSTREAM_REMOTE, tail + 3);
   putField(out, at + H_SNI, tail + 4);
+  putAddressKey(out, at + H_UPSTREAM_LOCAL_KEY, CURRENT_UPSTREAM_LOCAL);
+  putAddressKey(out, at + H_DOWNSTREAM_REMOTE_KEY, CURRENT_DOWNSTREAM_REMOTE);
+}
+
+/** An address as the tokenizer packed it, if it checked the line; else not packed (0). */
+function putAddressKey(out: Int32Array, at: number, k: number): void {
+  const c = area!.current;
+  for (let i = 0; i < ADDRESS_INTS; i++) out[at + i] = tokenizerChecked ? c[k + i]! : 0;
 }
 
 function getField(t: Int32Array, at: number): string | null {
@@ -665,6 +683,17 @@ export const HopField = {
   requestedServerName: H_SNI,
 } as const;
 export type HopFieldSlot = (typeof HopField)[keyof typeof HopField];
+
+/**
+ * Where a kept TEXT line's connection ends are packed: ADDRESS_INTS numbers each, the address a
+ * character per four bits (tokenize.wat), the first number 0 when it was not packed (not up to 24
+ * digits, dots and colons, or a line the tokenizer did not check): then only its text says what it
+ * is. Two packed addresses are the same text exactly when their numbers are equal.
+ */
+export const AddressKey = {
+  upstreamLocalAddress: H_UPSTREAM_LOCAL_KEY,
+  downstreamRemoteAddress: H_DOWNSTREAM_REMOTE_KEY,
+} as const;
 
 /** Whether the kept line whose offsets start at `offsets[at]` is JSON: it has no offsets, only hopFieldsAt(). */
 export function isJsonAt(offsets: Int32Array, at: number): boolean {

@@ -16,6 +16,8 @@
 ;;   316  i32[2]   the request field's first and last space (from the line's first byte)
 ;;   324  i32      START_TIME's seconds and milliseconds as ms into its minute, when it has the
 ;;                   usual form (`2026-11-25T07:00:01.234Z`), else -1
+;;   328  i32[3]   UPSTREAM_LOCAL_ADDRESS, then (340) DOWNSTREAM_REMOTE_ADDRESS, as four bits a
+;;                   character when it has up to 24 of digits, `.` and `:`, else 0 (see below)
 ;; then the lines' bytes, then 64 KiB more: a vector load may read up to 15 bytes past a line's
 ;; end, and stays in the memory; bytes past the end are masked out.
 ;; Written as one function: V8 does not inline calls between WebAssembly functions, and helper
@@ -29,6 +31,7 @@
   (func (export "tokenize") (param $base i32) (param $len i32) (result i32)
     (local $i i32) (local $j i32) (local $n i32) (local $c i32) (local $end i32)
     (local $m i32) (local $left i32) (local $kind i32) (local $start i32) (local $v v128)
+    (local $d v128) (local $digit v128) (local $dot v128) (local $colon v128) (local $ok v128) (local $in v128)
     (i32.store offset=292 (i32.const 0) (i32.const 0))
     (local.set $i (local.get $base))
     (local.set $end (i32.add (local.get $base) (local.get $len)))
@@ -203,6 +206,62 @@
                     (i32.add (i32.mul (i8x16.extract_lane_u 4 (local.get $v)) (i32.const 100)) (i32.mul (i8x16.extract_lane_u 5 (local.get $v)) (i32.const 10)))
                     (i8x16.extract_lane_u 6 (local.get $v)))))))))))
     (i32.store offset=324 (i32.const 0) (local.get $c))
+    ;; A connection's two ends in twelve bytes each: UPSTREAM_LOCAL_ADDRESS (field 17) and
+    ;; DOWNSTREAM_REMOTE_ADDRESS (field 19). Correlation pairs a client's line with its server's
+    ;; by them, long after both lines left the CPU's caches: kept beside the line's offsets they
+    ;; spare reading its bytes. An address of up to 24 digits, dots and colons (IPv4 and port) is
+    ;; written a character per four bits (digits 1–10, `.` 11, `:` 12, 0 after the last), so that
+    ;; equal words mean equal text; any other (a name, `-`) is all 0 and compared as text.
+    (local.set $j (i32.const 17))
+    (local.set $m (i32.const 328))
+    (loop $address
+      (i64.store (local.get $m) (i64.const 0))
+      (i32.store offset=8 (local.get $m) (i32.const 0))
+      (local.set $start (i32.load (i32.shl (local.get $j) (i32.const 2))))
+      (local.set $left (i32.sub (i32.load offset=128 (i32.shl (local.get $j) (i32.const 2))) (local.get $start)))
+      (if (i32.and (i32.ge_s (local.get $start) (i32.const 0)) (i32.le_u (local.get $left) (i32.const 24)))
+        (then
+          (local.set $i (i32.add (local.get $base) (local.get $start)))
+          (block $packed
+            (block $no
+              ;; characters 0–15, then 16–23: $kind counts the vectors
+              (local.set $kind (i32.const 0))
+              (loop $vector
+                (local.set $v (if (result v128) (local.get $kind)
+                  (then (v128.load64_zero offset=16 (local.get $i)))
+                  (else (v128.load (local.get $i)))))
+                ;; lanes before the address's end
+                (local.set $in (i8x16.gt_s (i8x16.splat (local.get $left))
+                  (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)))
+                (local.set $d (i8x16.sub (local.get $v) (i8x16.splat (i32.const 48))))
+                (local.set $digit (i8x16.lt_u (local.get $d) (i8x16.splat (i32.const 10))))
+                (local.set $dot (i8x16.eq (local.get $v) (i8x16.splat (i32.const 46))))
+                (local.set $colon (i8x16.eq (local.get $v) (i8x16.splat (i32.const 58))))
+                (local.set $ok (v128.or (local.get $digit) (v128.or (local.get $dot) (local.get $colon))))
+                (br_if $no (i32.eqz (i8x16.all_true (v128.or (local.get $ok) (v128.not (local.get $in))))))
+                (local.set $v (v128.and (local.get $in) (v128.or
+                  (v128.and (local.get $digit) (i8x16.add (local.get $d) (i8x16.splat (i32.const 1))))
+                  (v128.or
+                    (v128.and (local.get $dot) (i8x16.splat (i32.const 11)))
+                    (v128.and (local.get $colon) (i8x16.splat (i32.const 12)))))))
+                ;; two characters a byte: the even one low, the odd one high
+                (local.set $v (v128.or
+                  (v128.and (local.get $v) (i16x8.splat (i32.const 0x00ff)))
+                  (i16x8.shl (i16x8.shr_u (local.get $v) (i32.const 8)) (i32.const 4))))
+                (local.set $v (i8x16.narrow_i16x8_u (local.get $v) (local.get $v)))
+                (if (local.get $kind)
+                  (then (v128.store32_lane offset=8 0 (local.get $m) (local.get $v)))
+                  (else (v128.store64_lane 0 (local.get $m) (local.get $v))))
+                (local.set $kind (i32.add (local.get $kind) (i32.const 1)))
+                (local.set $left (i32.sub (local.get $left) (i32.const 16)))
+                (br_if $vector (i32.and (i32.eq (local.get $kind) (i32.const 1)) (i32.gt_s (local.get $left) (i32.const 0)))))
+              (br $packed))
+            ;; not of those characters: nothing packed
+            (i64.store (local.get $m) (i64.const 0))
+            (i32.store offset=8 (local.get $m) (i32.const 0)))))
+      (local.set $m (i32.add (local.get $m) (i32.const 12)))
+      (local.set $j (i32.add (local.get $j) (i32.const 2)))
+      (br_if $address (i32.le_u (local.get $j) (i32.const 19))))
     (i32.store offset=292 (i32.const 0) (i32.const 1))
     (local.get $n))
 )

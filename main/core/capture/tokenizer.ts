@@ -34,6 +34,14 @@ export const CURRENT_METHOD_END = 6;
 export const CURRENT_PATH_END = 7;
 /** START_TIME's seconds and milliseconds as milliseconds into its minute, -1 when not of the usual form. */
 export const CURRENT_START_IN_MINUTE = 8;
+/**
+ * UPSTREAM_LOCAL_ADDRESS, then DOWNSTREAM_REMOTE_ADDRESS: ADDRESS_INTS numbers each, the address a
+ * character per four bits when it has up to 24 digits, dots and colons, else 0: packed addresses
+ * are equal text exactly when their numbers are equal.
+ */
+export const CURRENT_UPSTREAM_LOCAL = 9;
+export const CURRENT_DOWNSTREAM_REMOTE = 12;
+export const ADDRESS_INTS = 3;
 
 const WASM_PAGE = 64 * 1024;
 /** Where lines may be written: the first 64 KiB hold the tokenizer's output. */
@@ -86,7 +94,7 @@ export class TokenArea {
     this.ends = new Int32Array(raw, 128, MAX_FIELDS);
     this.kinds = new Uint8Array(raw, 256, MAX_FIELDS);
     this.errorAt = new Int32Array(raw, 288, 1);
-    this.current = new Int32Array(raw, 292, 9);
+    this.current = new Int32Array(raw, 292, 15);
   }
 
   /**

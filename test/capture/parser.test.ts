@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   AccessLogParseError,
-  AddressKey,
+  CONNECTION_KEY,
   HOP_SLOTS,
   hopFieldsAt,
   keepHopOffsets,
@@ -290,14 +290,11 @@ describe('the tokenizer\'s checks of 1.9+ lines', () => {
       const local = lastDownstreamLocalAddress();
       const entry = parseAccessLog(line);
       if (!line.trimStart().startsWith('{')) {
-        for (const [slot, text] of [
-          [AddressKey.upstreamLocalAddress, entry.upstreamLocalAddress],
-          [AddressKey.downstreamRemoteAddress, entry.downstreamRemoteAddress],
-        ] as const) {
-          expect([...offsets.subarray(slot, slot + ADDRESS_INTS)], `${text} in ${line}`).toEqual(tokenizerChecked ? packedAddress(text) : [0, 0, 0]);
-        }
+        // The line's end of its connection: the client's address in an inbound line, its own in any other.
+        const text = entry.upstreamCluster?.direction === 'inbound' ? entry.downstreamRemoteAddress : entry.upstreamLocalAddress;
+        expect([...offsets.subarray(CONNECTION_KEY, CONNECTION_KEY + ADDRESS_INTS)], `${text} in ${line}`).toEqual(tokenizerChecked ? packedAddress(text) : [0, 0, 0]);
       }
-      return { result: { key, offsets: [...offsets.subarray(0, AddressKey.upstreamLocalAddress)], local, entry }, tokenizerChecked };
+      return { result: { key, offsets: [...offsets.subarray(0, CONNECTION_KEY)], local, entry }, tokenizerChecked };
     } catch (e) {
       return { result: `${(e as Error).name}: ${(e as Error).message}`, tokenizerChecked: false };
     } finally {
@@ -308,13 +305,14 @@ describe('the tokenizer\'s checks of 1.9+ lines', () => {
 
   it('packs an address of up to 24 digits, dots and colons, so that equal numbers are equal text; any other is left as text', () => {
     const [out] = lines('istio-docs-text-format.log');
+    // An outbound line: its key is its UPSTREAM_LOCAL_ADDRESS.
     const keysOf = (address: string) => {
       const line = out!.replace('10.44.1.23:37652', address);
       const n = encoder.encodeInto(line, area.bytes.subarray(at)).written;
       scanAccessLogBytes(area, at, n);
       const offsets = new Int32Array(HOP_SLOTS);
       keepHopOffsets(offsets, 0);
-      return [...offsets.subarray(AddressKey.upstreamLocalAddress, AddressKey.upstreamLocalAddress + ADDRESS_INTS)];
+      return [...offsets.subarray(CONNECTION_KEY, CONNECTION_KEY + ADDRESS_INTS)];
     };
     // `10.44.1.23:37652`: 2 1 11 5 5 11 2 11 | 3 4 12 4 8 7 6 3, a character per four bits from the lowest
     expect(keysOf('10.44.1.23:37652')).toEqual([0xb2b55b12 | 0, 0x3678_4c43, 0]);

@@ -16,7 +16,7 @@ import { lineChunk } from '../backend/access-log.ts';
 import type { AccessLogChunk, AccessLogLine, AccessLogSource } from '../backend/types.ts';
 import { LineStore, MAX_LINE_BYTES } from './line-store.ts';
 import { LINE_SLOTS, NONE, PendingRequests } from './pending.ts';
-import { AccessLogParseError, AddressKey, durationAt, flagList, HopField, hopFieldsAt, isJsonAt, keepHopOffsets, lastDownstreamLocalAddress, responseCodeAt, scanAccessLogBytes, type AccessLogKey, type HopFields, type HopFieldSlot } from './parser.ts';
+import { AccessLogParseError, CONNECTION_KEY, durationAt, flagList, HopField, hopFieldsAt, isJsonAt, keepHopOffsets, lastDownstreamLocalAddress, responseCodeAt, scanAccessLogBytes, type AccessLogKey, type HopFields, type HopFieldSlot } from './parser.ts';
 import type { HopNumbers } from './aggregate.ts';
 import type { Hop, RequestTree, UpstreamCluster, WorkloadRef } from './types.ts';
 
@@ -557,8 +557,8 @@ export class Correlator {
   private sameConnection(o: number, i: number): boolean {
     if (!this.json[o] && !this.json[i]) {
       const r = this.pending.offsets;
-      const a = this.rec[o]! * LINE_SLOTS + AddressKey.upstreamLocalAddress;
-      const b = this.rec[i]! * LINE_SLOTS + AddressKey.downstreamRemoteAddress;
+      const a = this.rec[o]! * LINE_SLOTS + CONNECTION_KEY;
+      const b = this.rec[i]! * LINE_SLOTS + CONNECTION_KEY;
       if (r[a] !== 0 && r[b] !== 0) return r[a] === r[b] && r[a + 1] === r[b + 1] && r[a + 2] === r[b + 2];
     }
     return this.same(o, F.upstreamLocalAddress, i, F.downstreamRemoteAddress);

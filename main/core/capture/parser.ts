@@ -566,7 +566,7 @@ export type HopFields = Pick<
 // correlator in typed arrays) and the line's cluster (its key), so that building slices the fields
 // without tokenizing the line again.
 
-export const HOP_SLOTS = 28;
+export const HOP_SLOTS = 25;
 /** In a line's first slot: a JSON line, parsed again when built (JSON.parse has no offsets to keep). */
 const NOT_TEXT = -2;
 // Slot pairs [start, end) of each string field (-1 when null), and two plain numbers.
@@ -582,9 +582,8 @@ const H_UPSTREAM_LOCAL = 14;
 const H_DOWNSTREAM_LOCAL = 16;
 const H_DOWNSTREAM_REMOTE = 18;
 const H_SNI = 20;
-// The connection's ends packed (ADDRESS_INTS each; see AddressKey).
-const H_UPSTREAM_LOCAL_KEY = 22;
-const H_DOWNSTREAM_REMOTE_KEY = 25;
+/** The line's end of its connection, packed (ADDRESS_INTS; see CONNECTION_KEY). */
+const H_CONNECTION_KEY = 22;
 
 function putRange(out: Int32Array, at: number, s: number, e: number, isNull: boolean): void {
   out[at] = isNull ? -1 : s;
@@ -624,8 +623,7 @@ export function keepHopOffsets(out: Int32Array, at: number): void {
   putField(out, at + H_DOWNSTREAM_LOCAL, tail + 2);
   putField(out, at + H_DOWNSTREAM_REMOTE, tail + 3);
   putField(out, at + H_SNI, tail + 4);
-  putAddressKey(out, at + H_UPSTREAM_LOCAL_KEY, CURRENT_UPSTREAM_LOCAL);
-  putAddressKey(out, at + H_DOWNSTREAM_REMOTE_KEY, CURRENT_DOWNSTREAM_REMOTE);
+  putAddressKey(out, at + H_CONNECTION_KEY, key.upstreamCluster?.direction === 'inbound' ? CURRENT_DOWNSTREAM_REMOTE : CURRENT_UPSTREAM_LOCAL);
 }
 
 /** An address as the tokenizer packed it, if it checked the line; else not packed (0). */
@@ -685,15 +683,14 @@ export const HopField = {
 export type HopFieldSlot = (typeof HopField)[keyof typeof HopField];
 
 /**
- * Where a kept TEXT line's connection ends are packed: ADDRESS_INTS numbers each, the address a
- * character per four bits (tokenize.wat), the first number 0 when it was not packed (not up to 24
- * digits, dots and colons, or a line the tokenizer did not check): then only its text says what it
- * is. Two packed addresses are the same text exactly when their numbers are equal.
+ * Where a kept TEXT line's end of its TCP connection is packed: its DOWNSTREAM_REMOTE_ADDRESS if it
+ * is inbound (the client's address), else its UPSTREAM_LOCAL_ADDRESS (its own, as the client), so
+ * that a client's line and its server's have the same key. ADDRESS_INTS numbers, the address a
+ * character per four bits (tokenize.wat); the first 0 when it was not packed (not up to 24 digits,
+ * dots and colons, or a line the tokenizer did not check): then only its text says what it is.
+ * Two packed addresses are the same text exactly when their numbers are equal.
  */
-export const AddressKey = {
-  upstreamLocalAddress: H_UPSTREAM_LOCAL_KEY,
-  downstreamRemoteAddress: H_DOWNSTREAM_REMOTE_KEY,
-} as const;
+export const CONNECTION_KEY = H_CONNECTION_KEY;
 
 /** Whether the kept line whose offsets start at `offsets[at]` is JSON: it has no offsets, only hopFieldsAt(). */
 export function isJsonAt(offsets: Int32Array, at: number): boolean {

@@ -22,16 +22,18 @@ const LINES = 1024;
  * keepHopOffsets()), then its handle in the line store, its byte length, the next line of its
  * request, marks its correlator keeps, and its START_TIME (a double, in the last two slots). A
  * request is worked out a settle window after its lines came, its records long out of the CPU's
- * caches: a record in one place costs one or two cache misses rather than one per array.
+ * caches: a record in one place costs two cache misses rather than one per array. 32 numbers,
+ * 128 bytes: in a page-aligned array (records()), a record is two whole cache lines.
  */
-export const LINE_SLOTS = HOP_SLOTS + 6;
+export const LINE_SLOTS = 32;
 const L_HANDLE = HOP_SLOTS;
 const L_BYTES = HOP_SLOTS + 1;
 const L_NEXT = HOP_SLOTS + 2;
 const L_MARKS = HOP_SLOTS + 3;
-/** START_TIME's index in the records as doubles (an even slot: eight-byte aligned). */
-const L_START = (HOP_SLOTS + 4) / 2;
+/** START_TIME's index in the records as doubles: the last two slots. */
+const L_START = LINE_SLOTS / 2 - 1;
 const START_STRIDE = LINE_SLOTS / 2;
+if (L_MARKS >= L_START * 2) throw new Error('line record too small');
 
 /**
  * A request's key, in one 64-byte record: its id's hash, its id's UTF-8 length (-1 when longer
@@ -53,6 +55,19 @@ function resized<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: n
   const b = new (a.constructor as new (n: number) => T)(size);
   b.set(a.length <= size ? a : a.subarray(0, size));
   return b;
+}
+
+/**
+ * `n` numbers at the start of a page (with `from`'s first ones copied in), for line records: there
+ * a record is two whole cache lines, where a typed array's memory (malloc'd) is only sure to be
+ * 16-byte aligned, and most records straddled three. A WebAssembly memory is page-aligned; it is made
+ * at its final size and never grown (growing one detaches its buffer, see tokenizer.ts).
+ */
+function pageAligned(n: number, from?: Int32Array): Int32Array {
+  const pages = Math.max(1, Math.ceil((n * 4) / 65536));
+  const a = new Int32Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer, 0, n);
+  if (from) a.set(from.length <= n ? from : from.subarray(0, n));
+  return a;
 }
 
 /**
@@ -118,7 +133,7 @@ export class PendingRequests {
   private slotTop = 0;
   // Line records (LINE_SLOTS numbers each, START_TIME in epoch ms or NaN read through `starts`)
   // and their source.
-  private records = new Int32Array(LINES * LINE_SLOTS);
+  private records = pageAligned(LINES * LINE_SLOTS);
   private starts = new Float64Array(this.records.buffer);
   private lineCapacity = LINES;
   private readonly sources: (AccessLogSource | undefined)[] = [];
@@ -395,7 +410,7 @@ export class PendingRequests {
   }
 
   private resizeLines(n: number): void {
-    this.records = resized(this.records, n * LINE_SLOTS);
+    this.records = pageAligned(n * LINE_SLOTS, this.records);
     this.starts = new Float64Array(this.records.buffer);
     this.lineCapacity = n;
   }

@@ -365,6 +365,15 @@ describe('the tokenizer\'s checks of 1.9+ lines', () => {
     expect(declined).toBeGreaterThan(500);
   });
 
+  it('agrees with the parser\'s checks on requests of every shape', () => {
+    const [out] = lines('istio-docs-text-format.log');
+    for (const request of ['GET ', ' GET', 'GET', 'GET /', 'GET / ', '  ', '   ', 'GET  HTTP/1.1', '- - -', ' / ', 'G / H', 'GET /a b HTTP/1.1']) {
+      const line = out!.replace('"GET /status/418 HTTP/1.1"', `"${request}"`);
+      expect(line).not.toBe(out);
+      expect(reading(line, true).result, request).toEqual(reading(line, false).result);
+    }
+  });
+
   it('leaves numbers of ten digits and more to the parser, which reads them whole', () => {
     const [out] = lines('istio-docs-text-format.log');
     const big = out!.replace(' 0 135 4 4 ', ' 0 12345678901 4 4 ');

@@ -261,8 +261,6 @@ let responseCode = 0;
 let durationMs: number | null = null;
 /** START_TIME's milliseconds into its minute when the tokenizer read them, else -1. */
 let startInMinute = -1;
-/** Whether the tokenizer checked the line (its values are in its area's `current`). */
-let tokenizerChecked = false;
 /** Whether checkText() takes the tokenizer's verdict on a 1.9+ line (off only in tests, to compare with the checks here). */
 let fastPath = true;
 
@@ -293,11 +291,9 @@ function checkText(): void {
     methodEnd = c[CURRENT_METHOD_END]!;
     pathEnd = c[CURRENT_PATH_END]!;
     startInMinute = c[CURRENT_START_IN_MINUTE]!;
-    tokenizerChecked = true;
     return;
   }
   startInMinute = -1;
-  tokenizerChecked = false;
   const L = pickLayout(n);
   const q = L.bytesReceived + 4;
   const t = q + 5;
@@ -626,10 +622,11 @@ export function keepHopOffsets(out: Int32Array, at: number): void {
   putAddressKey(out, at + H_CONNECTION_KEY, key.upstreamCluster?.direction === 'inbound' ? CURRENT_DOWNSTREAM_REMOTE : CURRENT_UPSTREAM_LOCAL);
 }
 
-/** An address as the tokenizer packed it, if it checked the line; else not packed (0). */
+/** An address as the tokenizer packed it, if checkText() took its verdict on the line; else not packed (0). */
 function putAddressKey(out: Int32Array, at: number, k: number): void {
   const c = area!.current;
-  for (let i = 0; i < ADDRESS_INTS; i++) out[at + i] = tokenizerChecked ? c[k + i]! : 0;
+  const packed = fastPath && c[CURRENT_OK] === 1;
+  for (let i = 0; i < ADDRESS_INTS; i++) out[at + i] = packed ? c[k + i]! : 0;
 }
 
 function getField(t: Int32Array, at: number): string | null {

@@ -23,7 +23,7 @@ const LINES = 1024;
  * request, marks its correlator keeps, and its START_TIME (a double, in the last two slots). A
  * request is worked out a settle window after its lines came, its records long out of the CPU's
  * caches: a record in one place costs two cache misses rather than one per array. 32 numbers,
- * 128 bytes: in a page-aligned array (records()), a record is two whole cache lines.
+ * 128 bytes: in a page-aligned array (pageAligned()), a record is two whole cache lines.
  */
 export const LINE_SLOTS = 32;
 const L_HANDLE = HOP_SLOTS;

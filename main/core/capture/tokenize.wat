@@ -172,13 +172,14 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $space (i32.lt_u (local.get $i) (local.get $end)))
         (return (local.get $n))))
-    (local.set $j (i32.sub (local.get $end) (i32.const 1)))
+    ;; the last space, after the first
+    (local.set $j (local.get $end))
     (block $found
       (loop $space
-        (br_if $found (i32.eq (i32.load8_u (local.get $j)) (i32.const 32)))
         (local.set $j (i32.sub (local.get $j) (i32.const 1)))
-        (br_if $space (i32.gt_u (local.get $j) (local.get $i)))
-        (return (local.get $n))))
+        (if (i32.le_u (local.get $j) (local.get $i)) (then (return (local.get $n))))
+        (br_if $found (i32.eq (i32.load8_u (local.get $j)) (i32.const 32)))
+        (br $space)))
     (i32.store offset=316 (i32.const 0) (i32.sub (local.get $i) (local.get $base)))
     (i32.store offset=320 (i32.const 0) (i32.sub (local.get $j) (local.get $base)))
     ;; START_TIME: `…T07:00:01.234Z` gives 1234, anything else -1 (the parser reads it then).
